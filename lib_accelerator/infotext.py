@@ -1,0 +1,53 @@
+"""One ordered table ties each request field to its PNG-info label and its API argument name.
+
+The UI's paste-back fields, the API's dict keys and what a generation writes into PNG info all come
+from `FIELDS`, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lib_accelerator.request import Request, from_mapping
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # Request attribute and API dict key
+    label: str  # PNG info key
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("variant", "Accelerator"),
+    Field("strength", "Accelerator strength"),
+    Field("steps", "Accelerator steps"),
+    Field("cfg", "Accelerator CFG"),
+    Field("sampler", "Accelerator sampler"),
+    Field("schedule", "Accelerator schedule"),
+)
+LABELS: tuple[str, ...] = tuple(f.label for f in FIELDS)
+ENABLED_LABEL = "Accelerator"
+
+
+def encode(request: Request, variant_id: str) -> dict[str, str | int | float]:
+    """The infotext entries for one accelerated generation: the variant and only what the user changed."""
+    out: dict[str, str | int | float] = {ENABLED_LABEL: variant_id}
+    for f in FIELDS[1:]:
+        value = getattr(request, f.name)
+        if value not in (None, ""):
+            out[f.label] = value
+    return out
+
+
+def decode(params: Mapping[str, Any]) -> Request | None:
+    """A Request from parsed infotext, or None when the image was not made with Accelerator."""
+    variant = params.get(ENABLED_LABEL)
+    if not variant:
+        return None
+    values: dict[str, Any] = {"enabled": True, "variant": str(variant)}
+    for f in FIELDS[1:]:
+        if f.label in params:
+            values[f.name] = params[f.label]
+    return from_mapping(values)

@@ -1,0 +1,185 @@
+"""Decide exactly what one generation sets: a pure function of request, preset and host.
+
+Names set in the WebUI's `process()` hook are no longer normalised by the WebUI, so every sampler and
+schedule name in a Plan is one that the running host listed in its `HostCapabilities`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lib_accelerator import infotext
+from lib_accelerator.catalog import Catalog, Variant
+from lib_accelerator.families import family_label
+from lib_accelerator.names import SAMPLERS, SCHEDULES, sampler_id_for, schedule_id_for
+from lib_accelerator.request import Request, RequestError
+
+
+class PlanError(ValueError):
+    """The request cannot be carried out on this model or host; the message says what would work."""
+
+
+@dataclass(frozen=True)
+class HostCapabilities:
+    """What the running WebUI offers, found by feature detection (never by version number)."""
+
+    name: str
+    samplers: frozenset[str]
+    schedulers: frozenset[str] | None  # None: no "Schedule type" dropdown (A1111 < 1.9)
+    skips_uncond_at_cfg1: bool = False
+    has_hr_cfg: bool = False
+    has_distilled_cfg: bool = False
+
+
+@dataclass(frozen=True)
+class GenerationContext:
+    is_img2img: bool = False
+    hires: bool = False
+
+
+@dataclass(frozen=True)
+class Resolution:
+    variant: Variant
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    variant_id: str
+    method_id: str
+    lora_name: str
+    strength: float
+    steps: int
+    cfg: float
+    sampler: str
+    scheduler: str | None
+    hires: bool
+    hr_cfg: float | None
+    distilled_cfg: float | None
+    fix_img2img_steps: bool
+    skip_uncond: bool
+    warnings: tuple[str, ...] = ()
+    infotext: dict[str, str | int | float] = field(default_factory=dict)
+
+
+def resolve_variant(catalog: Catalog, request: Request, family: str | None) -> Resolution:
+    """Pick the variant for the loaded family, following the user's choice as closely as possible."""
+    if family is None:
+        raise PlanError(
+            "Accelerator: the loaded model is not one Accelerator knows (SD 1.5, SD 2.x, SDXL, SD3, FLUX); "
+            "switch the checkpoint or turn Accelerator off"
+        )
+    chosen = catalog.variant(request.variant) if request.variant else None
+    method = catalog.method(chosen.method_id if chosen else request.method)
+    if method is None:
+        raise RequestError(f"Accelerator: unknown method or variant {request.variant or request.method!r}")
+    if chosen is not None and chosen.family == family:
+        return Resolution(chosen)
+    candidates = method.variants_for(family)
+    if not candidates:
+        working = ", ".join(m.name for m in catalog.methods_for(family)) or "none yet"
+        raise PlanError(
+            f"Accelerator: {method.name} has no file for {family_label(family)} models; "
+            f"methods that work with this model: {working}"
+        )
+    if chosen is None:
+        default = method.default_variant(family)
+        assert default is not None  # candidates is not empty
+        return Resolution(default)
+    same_steps = next((v for v in candidates if v.steps == chosen.steps), None)
+    picked = same_steps or method.default_variant(family) or candidates[0]
+    return Resolution(
+        picked,
+        (
+            f"{chosen.label} of {method.name} is for {family_label(chosen.family)}; the loaded model is "
+            f"{family_label(family)}, so '{picked.label}' ({picked.id}) is used",
+        ),
+    )
+
+
+def _pick_sampler(request: Request, variant: Variant, host: HostCapabilities) -> tuple[str, list[str]]:
+    if request.sampler:
+        neutral = sampler_id_for(request.sampler)
+        name = SAMPLERS.get(neutral or "") or request.sampler
+        if name not in host.samplers:
+            raise RequestError(
+                f"Accelerator: sampler {request.sampler!r} is not in this WebUI; "
+                f"available: {', '.join(sorted(host.samplers))}"
+            )
+        return name, []
+    for i, neutral in enumerate(variant.samplers):
+        name = SAMPLERS[neutral]
+        if name is not None and name in host.samplers:
+            notes = []
+            if i > 0:
+                wanted = SAMPLERS[variant.samplers[0]] or variant.samplers[0].upper()
+                notes.append(f"this WebUI has no {wanted} sampler, so {name} is used")
+            return name, notes
+    wanted = " or ".join(SAMPLERS[s] or s.upper() for s in variant.samplers)
+    raise PlanError(
+        f"Accelerator: {variant.id} needs the {wanted} sampler, which this WebUI does not have "
+        f"(the LCM sampler needs A1111 1.8 or newer); update the WebUI or choose another method"
+    )
+
+
+def _pick_schedule(request: Request, variant: Variant, host: HostCapabilities) -> tuple[str | None, list[str]]:
+    if host.schedulers is None:
+        return None, ["this WebUI has no Schedule type setting; its default schedule is used"]
+    if request.schedule:
+        neutral = schedule_id_for(request.schedule)
+        label = SCHEDULES.get(neutral or "", request.schedule)
+        if label not in host.schedulers:
+            raise RequestError(
+                f"Accelerator: schedule type {request.schedule!r} is not in this WebUI; "
+                f"available: {', '.join(sorted(host.schedulers))}"
+            )
+        return label, []
+    for i, neutral in enumerate(variant.schedules):
+        label = SCHEDULES[neutral]
+        if label in host.schedulers:
+            wanted = SCHEDULES[variant.schedules[0]]
+            return label, [f"this WebUI has no {wanted} schedule, so {label} is used"] if i else []
+    return "Automatic", [f"none of the schedules {variant.id} wants is in this WebUI; Automatic is used"]
+
+
+def _range_warnings(request: Request, variant: Variant) -> list[str]:
+    checks = (
+        ("steps", request.steps, variant.steps_range),
+        ("strength", request.strength, variant.strength_range),
+        ("CFG", request.cfg, variant.cfg_range),
+    )
+    return [
+        f"{label} {value:g} is outside the range {low:g}-{high:g} that {variant.id} was made for"
+        for label, value, (low, high) in checks
+        if value is not None and not low - 1e-9 <= value <= high + 1e-9
+    ]
+
+
+def make_plan(
+    request: Request,
+    resolution: Resolution,
+    host: HostCapabilities,
+    lora_name: str,
+    context: GenerationContext,
+) -> Plan:
+    variant = resolution.variant
+    sampler, sampler_notes = _pick_sampler(request, variant, host)
+    scheduler, schedule_notes = _pick_schedule(request, variant, host)
+    cfg = variant.cfg if request.cfg is None else request.cfg
+    return Plan(
+        variant_id=variant.id,
+        method_id=variant.method_id,
+        lora_name=lora_name,
+        strength=variant.strength if request.strength is None else request.strength,
+        steps=variant.steps if request.steps is None else request.steps,
+        cfg=cfg,
+        sampler=sampler,
+        scheduler=scheduler,
+        hires=context.hires,
+        hr_cfg=cfg if context.hires and host.has_hr_cfg else None,
+        distilled_cfg=variant.distilled_cfg if host.has_distilled_cfg else None,
+        fix_img2img_steps=context.is_img2img,
+        skip_uncond=cfg == 1.0 and not host.skips_uncond_at_cfg1,
+        warnings=(*resolution.warnings, *sampler_notes, *schedule_notes, *_range_warnings(request, variant)),
+        infotext=infotext.encode(request, variant.id),
+    )

@@ -1,0 +1,128 @@
+"""What the user asked for: the accordion's values, an API dict, or pasted infotext, validated alike.
+
+`None` in a field means "as the preset says". The UI always sends concrete numbers (its sliders are
+prefilled from the preset), so `Request.relative_to` turns values equal to the shown preset back into
+`None`: that keeps a recipe correct when the loaded model's family picks another variant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from lib_accelerator.catalog import Catalog, Variant
+
+STRENGTH_LIMITS = (0.0, 2.0)
+STEPS_LIMITS = (1, 150)
+CFG_LIMITS = (1.0, 30.0)
+PRESET = ""  # sampler / schedule value meaning "as the preset says"
+
+
+class RequestError(ValueError):
+    """An argument is invalid; the message names the field and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Request:
+    enabled: bool = False
+    method: str = ""
+    variant: str = ""
+    strength: float | None = None
+    steps: int | None = None
+    cfg: float | None = None
+    sampler: str = PRESET
+    schedule: str = PRESET
+
+    def relative_to(self, shown: Variant | None) -> Request:
+        """Drop values that equal the preset the UI showed, so they follow the chosen variant."""
+        if shown is None:
+            return self
+        return replace(
+            self,
+            strength=None if _same(self.strength, shown.strength) else self.strength,
+            steps=None if self.steps == shown.steps else self.steps,
+            cfg=None if _same(self.cfg, shown.cfg) else self.cfg,
+        )
+
+
+# The positional order of the accordion's controls; the API's positional `args` use it too.
+FIELD_ORDER: tuple[str, ...] = tuple(f.name for f in fields(Request))
+
+
+def _same(a: float | None, b: float) -> bool:
+    return a is not None and abs(a - b) < 1e-6
+
+
+def _number(name: str, value: Any, kind: type, limits: tuple[float, float]) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise RequestError(f"Accelerator: '{name}' must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise RequestError(f"Accelerator: '{name}' must be a number, got {value!r}") from exc
+    if kind is int and number != int(number):
+        raise RequestError(f"Accelerator: '{name}' must be a whole number, got {value!r}")
+    low, high = limits
+    if not low <= number <= high:
+        raise RequestError(f"Accelerator: '{name}' is {value!r}; allowed {low:g} to {high:g}")
+    return number
+
+
+def _text(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise RequestError(f"Accelerator: '{name}' must be text, got {value!r}")
+    return value.strip()
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def from_mapping(values: Mapping[str, Any]) -> Request:
+    unknown = sorted(set(values) - set(FIELD_ORDER))
+    if unknown:
+        raise RequestError(
+            f"Accelerator: unknown argument(s) {', '.join(unknown)}; allowed: {', '.join(FIELD_ORDER)}"
+        )
+    steps = _number("steps", values.get("steps"), int, STEPS_LIMITS)
+    return Request(
+        enabled=_flag(values.get("enabled", False)),
+        method=_text("method", values.get("method")),
+        variant=_text("variant", values.get("variant")),
+        strength=_number("strength", values.get("strength"), float, STRENGTH_LIMITS),
+        steps=None if steps is None else int(steps),
+        cfg=_number("cfg", values.get("cfg"), float, CFG_LIMITS),
+        sampler=_text("sampler", values.get("sampler")),
+        schedule=_text("schedule", values.get("schedule")),
+    )
+
+
+def from_script_args(args: Sequence[Any]) -> Request:
+    """Accordion values in FIELD_ORDER, or one dict in the first position (the API's dict form)."""
+    if args and isinstance(args[0], Mapping):
+        return from_mapping(args[0])
+    if len(args) > len(FIELD_ORDER):
+        raise RequestError(f"Accelerator: expected at most {len(FIELD_ORDER)} arguments, got {len(args)}")
+    return from_mapping(dict(zip(FIELD_ORDER, args)))
+
+
+def check_names(request: Request, catalog: Catalog) -> None:
+    """Method and variant must exist; the message lists what does."""
+    if request.method and catalog.method(request.method) is None:
+        known = ", ".join(m.id for m in catalog.methods)
+        raise RequestError(f"Accelerator: unknown method {request.method!r}; available: {known}")
+    if request.variant and catalog.variant(request.variant) is None:
+        method = catalog.method(request.method)
+        pool = method.variants if method else catalog.all_variants()
+        raise RequestError(
+            f"Accelerator: unknown variant {request.variant!r}; available: {', '.join(v.id for v in pool)}"
+        )
+    if not request.method and not request.variant and request.enabled:
+        raise RequestError("Accelerator: choose a method (for example 'lightning') or a variant id")
