@@ -34,7 +34,7 @@ SCHEDULES: dict[str, str] = {
 def sampler_id_for(display_name: str) -> str | None:
     """Reverse lookup, for values typed in the UI or pasted from infotext."""
     wanted = display_name.strip().lower()
-    return next((k for k, v in SAMPLERS.items() if v is not None and v.lower() == wanted or k == wanted), None)
+    return next((k for k, v in SAMPLERS.items() if (v is not None and v.lower() == wanted) or k == wanted), None)
 
 
 def schedule_id_for(label: str) -> str | None:

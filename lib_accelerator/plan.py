@@ -70,6 +70,8 @@ def resolve_variant(catalog: Catalog, request: Request, family: str | None) -> R
             "switch the checkpoint or turn Accelerator off"
         )
     chosen = catalog.variant(request.variant) if request.variant else None
+    if chosen is not None and request.method and chosen.method_id != request.method:
+        chosen = None  # a method given alongside another method's variant (API positional defaults)
     method = catalog.method(chosen.method_id if chosen else request.method)
     if method is None:
         raise RequestError(f"Accelerator: unknown method or variant {request.variant or request.method!r}")
@@ -108,13 +110,13 @@ def _pick_sampler(request: Request, variant: Variant, host: HostCapabilities) ->
             )
         return name, []
     for i, neutral in enumerate(variant.samplers):
-        name = SAMPLERS[neutral]
-        if name is not None and name in host.samplers:
+        listed = SAMPLERS[neutral]
+        if listed is not None and listed in host.samplers:
             notes = []
             if i > 0:
                 wanted = SAMPLERS[variant.samplers[0]] or variant.samplers[0].upper()
-                notes.append(f"this WebUI has no {wanted} sampler, so {name} is used")
-            return name, notes
+                notes.append(f"this WebUI has no {wanted} sampler, so {listed} is used")
+            return listed, notes
     wanted = " or ".join(SAMPLERS[s] or s.upper() for s in variant.samplers)
     raise PlanError(
         f"Accelerator: {variant.id} needs the {wanted} sampler, which this WebUI does not have "

@@ -17,6 +17,7 @@ STRENGTH_LIMITS = (0.0, 2.0)
 STEPS_LIMITS = (1, 150)
 CFG_LIMITS = (1.0, 30.0)
 PRESET = ""  # sampler / schedule value meaning "as the preset says"
+PRESET_LABEL = "Preset"  # how the UI shows PRESET
 
 
 class RequestError(ValueError):
@@ -79,6 +80,12 @@ def _text(name: str, value: Any) -> str:
     return value.strip()
 
 
+def _name(name: str, value: Any) -> str:
+    """Sampler and schedule: the UI's "Preset" entry means the preset's own choice."""
+    text = _text(name, value)
+    return PRESET if text.lower() == PRESET_LABEL.lower() else text
+
+
 def _flag(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
@@ -88,9 +95,7 @@ def _flag(value: Any) -> bool:
 def from_mapping(values: Mapping[str, Any]) -> Request:
     unknown = sorted(set(values) - set(FIELD_ORDER))
     if unknown:
-        raise RequestError(
-            f"Accelerator: unknown argument(s) {', '.join(unknown)}; allowed: {', '.join(FIELD_ORDER)}"
-        )
+        raise RequestError(f"Accelerator: unknown argument(s) {', '.join(unknown)}; allowed: {', '.join(FIELD_ORDER)}")
     steps = _number("steps", values.get("steps"), int, STEPS_LIMITS)
     return Request(
         enabled=_flag(values.get("enabled", False)),
@@ -99,8 +104,8 @@ def from_mapping(values: Mapping[str, Any]) -> Request:
         strength=_number("strength", values.get("strength"), float, STRENGTH_LIMITS),
         steps=None if steps is None else int(steps),
         cfg=_number("cfg", values.get("cfg"), float, CFG_LIMITS),
-        sampler=_text("sampler", values.get("sampler")),
-        schedule=_text("schedule", values.get("schedule")),
+        sampler=_name("sampler", values.get("sampler")),
+        schedule=_name("schedule", values.get("schedule")),
     )
 
 
@@ -110,7 +115,7 @@ def from_script_args(args: Sequence[Any]) -> Request:
         return from_mapping(args[0])
     if len(args) > len(FIELD_ORDER):
         raise RequestError(f"Accelerator: expected at most {len(FIELD_ORDER)} arguments, got {len(args)}")
-    return from_mapping(dict(zip(FIELD_ORDER, args)))
+    return from_mapping(dict(zip(FIELD_ORDER, args, strict=False)))
 
 
 def check_names(request: Request, catalog: Catalog) -> None:

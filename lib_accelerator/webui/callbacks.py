@@ -1,0 +1,28 @@
+"""Callbacks registered once when the WebUI loads the script; none of them touches the network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modules import script_callbacks
+
+from lib_accelerator import infotext
+from lib_accelerator.prompt import remove_lora_tag
+from lib_accelerator.webui import runtime, settings
+
+
+def _strip_recorded_tag(_text: str, params: dict[str, Any]) -> None:
+    """Pasted infotext restores the accordion, which adds the tag again; a stale tag would stay behind
+    if the user then picks another method, so the recorded one is taken out of the pasted prompt."""
+    variant_id = params.get(infotext.ENABLED_LABEL)
+    variant = runtime.catalog().variant(str(variant_id)) if variant_id else None
+    if variant is None:
+        return
+    for key in ("Prompt", "Hires prompt"):
+        if isinstance(params.get(key), str):
+            params[key] = remove_lora_tag(params[key], variant.file.stem)
+
+
+def register() -> None:
+    script_callbacks.on_ui_settings(settings.register)
+    script_callbacks.on_infotext_pasted(_strip_recorded_tag)

@@ -1,0 +1,143 @@
+"""What the script's hooks do for one generation: request -> variant -> file -> plan -> `p`.
+
+Errors the user can act on (bad argument, no file for this model, offline, hash mismatch) stop the
+generation with a message in the console, in the image info and in the API's
+`extra_generation_params`, instead of quietly producing a slow, unaccelerated image.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Any
+
+from modules import shared
+
+from lib_accelerator import catalog as catalog_module
+from lib_accelerator import download
+from lib_accelerator import request as request_module
+from lib_accelerator.catalog import Catalog, LoraFile
+from lib_accelerator.plan import GenerationContext, PlanError, make_plan, resolve_variant
+from lib_accelerator.request import Request, RequestError
+from lib_accelerator.webui import host, settings
+
+log = logging.getLogger("accelerator")
+ERROR_LABEL = "Accelerator error"
+XYZ_ATTRIBUTE = "accelerator_xyz"  # dict of Request fields set by this extension's X/Y/Z axes
+
+
+@functools.lru_cache(maxsize=4)
+def _load_catalog(user_dir: str) -> Catalog:
+    loaded = catalog_module.load_catalog(catalog_module.builtin_presets_dir(), [Path(user_dir)])
+    for error in loaded.errors:
+        log.error("Accelerator: preset not loaded: %s", error)
+    return loaded
+
+
+def catalog() -> Catalog:
+    return _load_catalog(str(settings.user_presets_dir()))
+
+
+def reload_catalog() -> Catalog:
+    _load_catalog.cache_clear()
+    return catalog()
+
+
+def download_options() -> download.DownloadOptions:
+    return download.DownloadOptions(
+        lora_dir=host.lora_dir(),
+        subfolder=str(settings.get("accelerator_subfolder", "accelerator") or "accelerator"),
+        offline=settings.offline(),
+        endpoint=str(settings.get("accelerator_hf_endpoint", "") or "").strip() or None,
+        token=settings.token(),
+    )
+
+
+def request_for(p: Any, args: tuple[Any, ...]) -> Request:
+    """The accordion's (or API's) request, with this extension's own X/Y/Z cell values on top."""
+    request = request_module.from_script_args(args)
+    overrides = getattr(p, XYZ_ATTRIBUTE, None)
+    if overrides:
+        merged = {name: getattr(request, name) for name in request_module.FIELD_ORDER}
+        merged.update(overrides)
+        request = request_module.from_mapping(merged)
+    return request
+
+
+def _progress(name: str) -> download.ProgressCallback:
+    def report(done: int, total: int) -> None:
+        percent = 100 * done // total if total else 0
+        host.set_progress_text(f"Downloading {name} {percent}% of {total / 1e6:.0f} MB")
+
+    return report
+
+
+def lora_path(file: LoraFile, variant_id: str, progress: download.ProgressCallback | None = None) -> Path:
+    """The verified file on disk, downloading it first when allowed."""
+    options = download_options()
+    present = download.find_present(file, options)
+    if present is not None:
+        return present
+    if not settings.get("accelerator_auto_download", True) and not options.offline:
+        raise download.DownloadError(
+            f"Accelerator: {file.save_as} is not downloaded yet and automatic download is off; "
+            "press 'Download now' in the Accelerator panel or run "
+            f"`python -m lib_accelerator fetch {variant_id} --lora-dir {options.lora_dir}`"
+        )
+    path = download.ensure_file(file, options, fetch_hint=variant_id, progress=progress or _progress(file.stem))
+    host.refresh_lora_list()
+    return path
+
+
+def before_process(p: Any, args: tuple[Any, ...]) -> None:
+    """Only img2img needs work this early: the step override must enter `override_settings` now."""
+    if not host.is_img2img(p):
+        return
+    try:
+        enabled = request_for(p, args).enabled
+    except RequestError:
+        return  # reported by process(), which runs next
+    if enabled:
+        host.force_fixed_img2img_steps(p)
+
+
+def process(p: Any, args: tuple[Any, ...]) -> None:
+    try:
+        request = request_for(p, args)
+        if not request.enabled:
+            host.clear_infotext(p)
+            p.extra_generation_params.pop(ERROR_LABEL, None)
+            return
+        _accelerate(p, request)
+    except (RequestError, PlanError, download.DownloadError) as error:
+        _stop_with(p, str(error))
+
+
+def _accelerate(p: Any, request: Request) -> None:
+    loaded = catalog()
+    request_module.check_names(request, loaded)
+    shown = loaded.variant(request.variant) if request.variant else None
+    request = request.relative_to(shown)
+    resolution = resolve_variant(loaded, request, host.loaded_family())
+    variant = resolution.variant
+    path = lora_path(variant.file, variant.id)
+    context = GenerationContext(is_img2img=host.is_img2img(p), hires=host.is_hires(p))
+    plan = make_plan(request, resolution, host.capabilities(), path.stem, context)
+    host.apply_plan(p, plan)
+    p.extra_generation_params.pop(ERROR_LABEL, None)
+    for warning in plan.warnings:
+        log.warning("Accelerator: %s", warning)
+    print(
+        f"Accelerator: {plan.variant_id} -> <lora:{plan.lora_name}:{plan.strength:g}>, {plan.steps} steps, "
+        f"CFG {plan.cfg:g}, {plan.sampler}" + (f" / {plan.scheduler}" if plan.scheduler else "")
+    )
+
+
+def _stop_with(p: Any, message: str) -> None:
+    print(message)
+    log.error(message)
+    host.clear_infotext(p)
+    p.extra_generation_params[ERROR_LABEL] = message
+    p.comment(message)
+    shared.state.interrupt()
