@@ -65,7 +65,7 @@ def request_for(p: Any, args: tuple[Any, ...]) -> Request:
     return request
 
 
-def _progress(name: str) -> download.ProgressCallback:
+def _progress(name: str) -> download.Progress:
     def report(done: int, total: int) -> None:
         percent = 100 * done // total if total else 0
         host.set_progress_text(f"Downloading {name} {percent}% of {total / 1e6:.0f} MB")
@@ -73,7 +73,7 @@ def _progress(name: str) -> download.ProgressCallback:
     return report
 
 
-def lora_path(file: LoraFile, variant_id: str, progress: download.ProgressCallback | None = None) -> Path:
+def lora_path(file: LoraFile, variant_id: str, progress: download.Progress | None = None) -> Path:
     """The verified file on disk, downloading it first when allowed."""
     options = download_options()
     present = download.find_present(file, options)

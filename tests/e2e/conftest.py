@@ -1,0 +1,94 @@
+"""End-to-end layer: a running WebUI with Accelerator installed (WEBUI_URL), normally started by
+`python -m tests.e2e.stack run`, which also serves the LoRA files and writes ACC_E2E_MANIFEST."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+requests = pytest.importorskip("requests")
+
+URL = os.environ.get("WEBUI_URL", "").rstrip("/")
+pytestmark = pytest.mark.skipif(not URL, reason="WEBUI_URL is not set: run `python -m tests.e2e.stack run`")
+
+
+class WebUI:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.session = requests.Session()
+        self.session.trust_env = False  # never a proxy: the server is on 127.0.0.1
+
+    def get(self, path: str) -> Any:
+        response = self.session.get(self.url + path, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path: str, payload: dict[str, Any], timeout: float = 900) -> requests.Response:
+        return self.session.post(self.url + path, json=payload, timeout=timeout)
+
+    def generate(self, kind: str = "txt2img", **payload: Any) -> dict[str, Any]:
+        base = {
+            "prompt": "a red cube on a table",
+            "seed": 1234,
+            "width": 64,
+            "height": 64,
+            "steps": 3,
+            "sampler_name": "Euler a",
+            "cfg_scale": 7,
+            "send_images": True,
+            "save_images": False,
+        }
+        response = self.post(f"/sdapi/v1/{kind}", {**base, **payload})
+        assert response.status_code == 200, response.text[:2000]
+        result = response.json()
+        result["info"] = json.loads(result["info"])
+        return result
+
+
+def accelerate(**values: Any) -> dict[str, Any]:
+    return {"accelerator": {"args": [{"enabled": True, **values}]}}
+
+
+def image_digest(result: dict[str, Any], index: int = 0) -> str:
+    return hashlib.sha256(base64.b64decode(result["images"][index])).hexdigest()
+
+
+def image_pixels(result: dict[str, Any], index: int = 0) -> Any:
+    import numpy as np
+    from PIL import Image  # only the diff helpers need Pillow
+
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(result["images"][index]))).convert("RGB"), dtype=np.int16)
+
+
+def infotext(result: dict[str, Any], index: int = 0) -> str:
+    return str(result["info"]["infotexts"][index])
+
+
+@pytest.fixture(scope="session")
+def webui() -> WebUI:
+    return WebUI(URL)
+
+
+@pytest.fixture(scope="session")
+def manifest() -> dict[str, Any]:
+    path = os.environ.get("ACC_E2E_MANIFEST")
+    if not path:
+        pytest.skip("ACC_E2E_MANIFEST is not set: run `python -m tests.e2e.stack run`")
+    data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture(scope="session")
+def host_kind() -> str:
+    return os.environ.get("WEBUI_HOST", "a1111")
+
+
+def variants_for(manifest: dict[str, Any], family: str) -> list[dict[str, Any]]:
+    return [v for v in manifest["variants"] if v["family"] == family]

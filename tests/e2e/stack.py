@@ -1,0 +1,227 @@
+"""Stand up the real WebUI with Accelerator installed and LoRAs served from a local fake hub, then run
+the end-to-end tests against it. Uses the WebUI prepared by ../shared/webui-harness (ACC_ROOT).
+
+    python -m tests.e2e.stack run [--host a1111|forge] [--sdxl] [-- PYTEST ARGS]
+
+The fixture is a user preset folder made from the built-in presets: every method keeps its real
+settings, but each file is a small random LoRA of the right family, served on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from lib_accelerator.catalog import builtin_presets_dir
+from tests.fakehub.server import FakeHub
+from tests.support.loras import make_lora
+
+REPO = Path(__file__).resolve().parents[2]
+E2E_REVISION = "e2e0" + "0" * 35 + "1"
+EXTENSION_NAME = "sd-webui-accelerator"
+COMMON_FLAGS = [
+    "--skip-prepare-environment",
+    "--skip-install",
+    "--skip-python-version-check",
+    "--skip-torch-cuda-test",
+    "--skip-version-check",
+    "--disable-nan-check",
+    "--api",
+    "--server-name",
+    "127.0.0.1",
+    "--no-download-sd-model",
+]
+HOSTS = {
+    "a1111": ("webui", "venv", 7871, ["--use-cpu", "all", "--no-half", "--no-half-vae", "--do-not-download-clip"]),
+    "forge": ("forge", "forge-venv", 7872, ["--always-cpu", "--all-in-fp32"]),
+}
+
+
+@dataclass(frozen=True)
+class Harness:
+    root: Path
+    webui: Path
+    python: Path
+    port: int
+    flags: list[str]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def find_harness(host: str) -> Harness | None:
+    root = Path(os.environ.get("ACC_ROOT", Path.home() / "webui-harness"))
+    folder, venv, port, flags = HOSTS[host]
+    harness = Harness(root, root / folder, root / venv / "bin" / "python", port, COMMON_FLAGS + flags)
+    if (harness.webui / "launch.py").is_file() and harness.python.is_file():
+        return harness
+    return None
+
+
+def make_fixture(folder: Path, families: tuple[str, ...]) -> dict[str, object]:
+    """User presets mirroring every built-in method, each variant pointing at a fresh small LoRA."""
+    hub, presets = folder / "hub", folder / "presets"
+    presets.mkdir(parents=True, exist_ok=True)
+    variants: list[dict[str, object]] = []
+    seed = 100
+    for source in sorted(builtin_presets_dir().glob("*.json")):
+        data = json.loads(source.read_text(encoding="utf-8"))
+        kept = [v for v in data["variants"] if v["family"] in families and v.get("default")]
+        if not kept:
+            continue
+        method = copy.deepcopy(data)
+        method["id"] = "e2e_" + data["id"]
+        method["name"] = "E2E " + data["name"]
+        method["variants"] = []
+        for variant in kept:
+            seed += 1
+            filename = f"{variant['id']}.safetensors"
+            path = make_lora(hub / "acc-e2e" / data["id"] / E2E_REVISION / filename, variant["family"], seed=seed)
+            blob = path.read_bytes()
+            variant = {**variant, "id": "e2e-" + variant["id"]}
+            variant["file"] = {
+                "repo_id": f"acc-e2e/{data['id']}",
+                "filename": filename,
+                "revision": E2E_REVISION,
+                "sha256": hashlib.sha256(blob).hexdigest(),
+                "size": len(blob),
+                "save_as": f"e2e-{filename}",
+            }
+            method["variants"].append(variant)
+            variants.append({"method": method["id"], **variant})
+        (presets / f"e2e_{data['id']}.json").write_text(json.dumps(method, indent=1), encoding="utf-8")
+    manifest = {"hub": str(hub), "presets": str(presets), "variants": variants}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return manifest
+
+
+def _tcmalloc() -> str | None:
+    for candidate in (
+        "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4",
+        "/usr/lib/aarch64-linux-gnu/libtcmalloc_minimal.so.4",
+    ):
+        if Path(candidate).exists():
+            return candidate
+    return None
+
+
+def install_extension(harness: Harness) -> Path:
+    link = harness.webui / "extensions" / EXTENSION_NAME
+    link.parent.mkdir(exist_ok=True)
+    if link.is_symlink() or link.exists():
+        link.unlink() if link.is_symlink() else shutil.rmtree(link)
+    link.symlink_to(REPO, target_is_directory=True)
+    return link
+
+
+def start_webui(
+    harness: Harness, env_extra: dict[str, str], log: Path, extra_flags: list[str]
+) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "VIRTUAL_ENV"))}
+    env.update(
+        HF_HOME=str(harness.root / "hf-home"),
+        TRANSFORMERS_OFFLINE="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    preload = _tcmalloc()
+    if preload:
+        env["LD_PRELOAD"] = preload
+    env.update(env_extra)
+    args = [str(harness.python), "launch.py", *harness.flags, "--port", str(harness.port), *extra_flags]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            args, cwd=harness.webui, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    deadline = time.monotonic() + 480
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the WebUI exited with {process.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(f"{harness.url}/sdapi/v1/sd-models", timeout=5):
+                return process
+        except OSError:
+            time.sleep(2)
+    stop_webui(process)
+    raise RuntimeError(f"the WebUI did not answer within 480 s; see {log}")
+
+
+def stop_webui(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def run(args: argparse.Namespace) -> int:
+    harness = find_harness(args.host)
+    if harness is None:
+        print(f"e2e ({args.host}): skipped, no prepared WebUI under ACC_ROOT (see tests/README.md)")
+        return 0
+    families = ("sd15", "sdxl") if args.sdxl else ("sd15",)
+    work = Path(tempfile.mkdtemp(prefix=f"accelerator-e2e-{args.host}-"))
+    manifest = make_fixture(work, families)
+    lora_dir = work / "loras"
+    lora_dir.mkdir()
+    log = work / "webui.log"
+    link = install_extension(harness)
+    with FakeHub(Path(str(manifest["hub"]))) as hub:
+        env = {"HF_ENDPOINT": hub.endpoint, "ACCELERATOR_PRESETS_DIR": str(manifest["presets"])}
+        print(f"e2e ({args.host}): starting the WebUI, log {log}", flush=True)
+        process = start_webui(harness, env, log, ["--lora-dir", str(lora_dir)])
+        try:
+            test_env = {
+                **os.environ,
+                "WEBUI_URL": harness.url,
+                "WEBUI_LOG": str(log),
+                "WEBUI_HOST": args.host,
+                "ACC_E2E_MANIFEST": str(work / "manifest.json"),
+                "ACC_E2E_LORA_DIR": str(lora_dir),
+                "ACC_E2E_SDXL": "1" if args.sdxl else "",
+            }
+            command = [sys.executable, "-m", "pytest", "-q", "tests/e2e", *args.pytest_args]
+            code = subprocess.call(command, cwd=REPO, env=test_env)
+        finally:
+            stop_webui(process)
+            if not args.keep_extension:
+                link.unlink()
+    if code == 0 and not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return code
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run")
+    p_run.add_argument("--host", choices=sorted(HOSTS), default="a1111")
+    p_run.add_argument("--sdxl", action="store_true", help="also the SDXL checkpoint (15 GB RAM)")
+    p_run.add_argument("--keep", action="store_true", help="keep the work folder")
+    p_run.add_argument("--keep-extension", action="store_true", help="leave the extension installed")
+    p_run.add_argument("pytest_args", nargs="*")
+    p_run.set_defaults(run=run)
+    args = parser.parse_args()
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,182 @@
+"""The real WebUI over HTTP: what an API user, and the UI behind it, gets from Accelerator."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lib_accelerator.names import SAMPLERS, SCHEDULES
+from tests.e2e.conftest import WebUI, accelerate, image_digest, infotext, variants_for
+
+MANIFEST: dict[str, Any] = (
+    json.loads(Path(os.environ["ACC_E2E_MANIFEST"]).read_text()) if os.environ.get("ACC_E2E_MANIFEST") else {}
+)
+SD15 = variants_for(MANIFEST, "sd15") if MANIFEST else []
+SDXL = variants_for(MANIFEST, "sdxl") if MANIFEST and os.environ.get("ACC_E2E_SDXL") else []
+
+
+def expected_names(variant: dict[str, Any], webui: WebUI) -> tuple[str, str]:
+    """The first sampler / schedule of the preset that this WebUI lists, as plan() picks them."""
+    samplers = {s["name"] for s in webui.get("/sdapi/v1/samplers")}
+    schedules = {s["label"] for s in webui.get("/sdapi/v1/schedulers")}
+    wanted_samplers = [variant["sampler"]] if isinstance(variant["sampler"], str) else variant["sampler"]
+    wanted_schedules = [variant["schedule"]] if isinstance(variant["schedule"], str) else variant["schedule"]
+    sampler = next(SAMPLERS[s] for s in wanted_samplers if SAMPLERS[s] in samplers)
+    schedule = next(SCHEDULES[s] for s in wanted_schedules if SCHEDULES[s] in schedules)
+    return str(sampler), schedule
+
+
+def check_accelerated(webui: WebUI, variant: dict[str, Any], result: dict[str, Any]) -> None:
+    text = infotext(result)
+    sampler, schedule = expected_names(variant, webui)
+    stem = variant["file"]["save_as"].removesuffix(".safetensors")
+    assert f"Steps: {variant['steps']}," in text
+    assert f"Sampler: {sampler}," in text
+    assert f"Schedule type: {schedule}" in text or schedule == "Automatic"
+    assert f"CFG scale: {variant['cfg']:g}," in text
+    assert f"Accelerator: {variant['id']}" in text
+    assert f'Lora hashes: "{stem}: ' in text or f"Lora hashes: {stem}: " in text
+    for prompt in result["info"]["all_prompts"]:
+        assert prompt.count(f"<lora:{stem}:") == 1
+
+
+def test_script_is_listed(webui: WebUI) -> None:
+    scripts = webui.get("/sdapi/v1/scripts")
+    assert "accelerator" in scripts["txt2img"] and "accelerator" in scripts["img2img"]
+
+
+@pytest.mark.parametrize("variant", SD15, ids=lambda v: v["id"])
+def test_each_method_accelerates_sd15(webui: WebUI, variant: dict[str, Any]) -> None:
+    on = webui.generate(alwayson_scripts=accelerate(variant=variant["id"]))
+    check_accelerated(webui, variant, on)
+    sampler, schedule = expected_names(variant, webui)
+    same_settings_no_lora = webui.generate(
+        steps=variant["steps"], cfg_scale=variant["cfg"], sampler_name=sampler, scheduler=schedule
+    )
+    assert "Lora hashes" not in infotext(same_settings_no_lora)
+    assert image_digest(on) != image_digest(same_settings_no_lora), "the LoRA did not change the image"
+
+
+def test_accordion_off_changes_nothing(webui: WebUI) -> None:
+    without = webui.generate()
+    off = webui.generate(alwayson_scripts={"accelerator": {"args": [False, "lightning", "", 1.5, 12, 3.0]}})
+    assert image_digest(off) == image_digest(without)
+    assert infotext(off) == infotext(without)
+    assert "Accelerator" not in infotext(off)
+
+
+def test_pasted_infotext_reproduces_the_image_without_doubling_the_tag(webui: WebUI) -> None:
+    variant = SD15[0]
+    first = webui.generate(alwayson_scripts=accelerate(variant=variant["id"], strength=0.8))
+    assert "Accelerator strength: 0.8" in infotext(first)
+    response = webui.post("/sdapi/v1/txt2img", {"infotext": infotext(first), "send_images": True, "save_images": False})
+    assert response.status_code == 200, response.text[:1000]
+    again = response.json()
+    again["info"] = json.loads(again["info"])
+    stem = variant["file"]["save_as"].removesuffix(".safetensors")
+    assert again["info"]["all_prompts"][0].count(f"<lora:{stem}:") == 1
+    assert "Accelerator strength: 0.8" in infotext(again)
+    assert image_digest(again) == image_digest(first)
+
+
+def test_hires_fix_keeps_the_lora_and_the_method_settings(webui: WebUI) -> None:
+    variant = SD15[0]
+    result = webui.generate(
+        enable_hr=True,
+        hr_scale=1.5,
+        hr_upscaler="Latent",
+        denoising_strength=0.5,
+        hr_second_pass_steps=17,
+        alwayson_scripts=accelerate(variant=variant["id"]),
+    )
+    check_accelerated(webui, variant, result)
+    text = infotext(result)
+    assert f"Hires steps: {variant['steps']}," in text
+    assert "Hires sampler" not in text  # same sampler as the first pass
+    assert "Hires prompt" not in text  # the hires prompts carry the same tag
+
+
+def test_batches_carry_the_tag_in_every_prompt(webui: WebUI) -> None:
+    variant = SD15[0]
+    result = webui.generate(n_iter=2, batch_size=2, alwayson_scripts=accelerate(variant=variant["id"]))
+    assert len(result["info"]["all_prompts"]) == 4
+    check_accelerated(webui, variant, result)
+
+
+def test_invalid_argument_is_reported_and_the_next_request_works(webui: WebUI) -> None:
+    bad = webui.generate(alwayson_scripts=accelerate(method="warp"))
+    error = bad["info"]["extra_generation_params"].get("Accelerator error", "")
+    assert "unknown method 'warp'" in error and "lightning" in error
+    assert bad["images"] == [] or "Accelerator: " not in infotext(bad)
+    too_many = webui.generate(alwayson_scripts=accelerate(variant=SD15[0]["id"], steps=0))
+    assert "'steps' is 0" in too_many["info"]["extra_generation_params"].get("Accelerator error", "")
+    good = webui.generate(alwayson_scripts=accelerate(variant=SD15[0]["id"]))
+    check_accelerated(webui, SD15[0], good)
+    assert "Accelerator error" not in good["info"]["extra_generation_params"]
+
+
+def test_img2img_runs_exactly_the_method_steps(webui: WebUI) -> None:
+    variant = next(v for v in SD15 if v["steps"] >= 4)
+    source = webui.generate()
+    log = Path(os.environ.get("WEBUI_LOG", "/nonexistent"))
+    before = log.stat().st_size if log.exists() else 0
+    result = webui.generate(
+        "img2img",
+        init_images=[source["images"][0]],
+        denoising_strength=0.5,
+        alwayson_scripts=accelerate(variant=variant["id"]),
+    )
+    check_accelerated(webui, variant, result)
+    assert "Denoising strength: 0.5" in infotext(result)
+    if log.exists():
+        with log.open("rb") as handle:
+            handle.seek(before)
+            printed = handle.read().decode("utf-8", "replace")
+        n = variant["steps"]
+        assert f"{n}/{n} [" in printed, f"no progress bar of {n} steps in the log: {printed[-800:]}"
+    # the setting used to force it is restored afterwards
+    assert webui.get("/sdapi/v1/options").get("img2img_fix_steps") in (False, None)
+
+
+def test_downloaded_files_are_listed_by_the_webui(webui: WebUI) -> None:
+    names = {lora["name"] for lora in webui.get("/sdapi/v1/loras")}
+    assert SD15[0]["file"]["save_as"].removesuffix(".safetensors") in names
+
+
+@pytest.fixture(scope="module")
+def sdxl_loaded(webui: WebUI) -> Any:
+    models = [m["title"] for m in webui.get("/sdapi/v1/sd-models")]
+    sdxl = next((m for m in models if "sdxl" in m.lower()), None)
+    if sdxl is None:
+        pytest.skip("no SDXL checkpoint in this WebUI")
+    before = webui.get("/sdapi/v1/options")
+    # A1111 backs up every patched weight on the first LoRA (+10 GB for SDXL); the functional path avoids it.
+    webui.post("/sdapi/v1/options", {"sd_model_checkpoint": sdxl, "lora_functional": True}).raise_for_status()
+    yield sdxl
+    webui.post(
+        "/sdapi/v1/options",
+        {"sd_model_checkpoint": before["sd_model_checkpoint"], "lora_functional": before.get("lora_functional", False)},
+    ).raise_for_status()
+
+
+@pytest.mark.parametrize("variant", SDXL, ids=lambda v: v["id"])
+def test_each_method_accelerates_sdxl(webui: WebUI, sdxl_loaded: Any, variant: dict[str, Any]) -> None:
+    on = webui.generate(alwayson_scripts=accelerate(variant=variant["id"]))
+    check_accelerated(webui, variant, on)
+    sampler, schedule = expected_names(variant, webui)
+    plain = webui.generate(steps=variant["steps"], cfg_scale=variant["cfg"], sampler_name=sampler, scheduler=schedule)
+    assert image_digest(on) != image_digest(plain), "the LoRA did not change the SDXL image"
+
+
+def test_sd15_variant_on_sdxl_switches_family(webui: WebUI, sdxl_loaded: Any) -> None:
+    if not SDXL:
+        pytest.skip("no SDXL variants in this run")
+    sd15_hyper = next((v for v in SD15 if v["method"] == "e2e_hyper_sd"), None)
+    if sd15_hyper is None:
+        pytest.skip("no Hyper-SD SD1.5 variant")
+    result = webui.generate(alwayson_scripts=accelerate(variant=sd15_hyper["id"]))
+    assert "Accelerator: e2e-hyper-sdxl" in infotext(result)

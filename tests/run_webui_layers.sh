@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The layers that need a real WebUI (tests/README.md): contract (in-process, each prepared checkout)
+# and end-to-end (HTTP, A1111 then Forge). Each one skips with a message when its WebUI is absent.
+#   bash tests/run_webui_layers.sh [PYTHON]   PYTHON: the test venv's python (default .venv/bin/python)
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+PY=${1:-.venv/bin/python}
+ACC_ROOT=${ACC_ROOT:-$HOME/webui-harness}
+export ACC_ROOT
+status=0
+if [[ -f tests/run_contract.sh ]]; then
+  bash tests/run_contract.sh || status=1
+fi
+for host in a1111 forge; do
+  extra=()
+  # SDXL needs ~15 GB beside the test run; only where the machine has it and the checkpoint exists.
+  if [[ -n ${ACC_E2E_SDXL:-} ]]; then extra+=(--sdxl); fi
+  "$PY" -m tests.e2e.stack run --host "$host" "${extra[@]}" || status=1
+done
+exit $status
