@@ -43,7 +43,7 @@ class Fault:
     "wrong_size" (advertise `delta` more bytes than there are), "throttle" (send at most `rate` bytes/s),
     "ignore_range" (answer 200 with the whole file to a Range request).
     on: which requests it hits: "head", "get" (GET on the hub), "cdn", "body" (any GET that sends bytes),
-    or "any".
+    or "any". `then` takes over once this fault has fired `times` times.
     """
 
     kind: str
@@ -54,6 +54,7 @@ class Fault:
     rate: int = 0
     on: str = "any"
     times: int | None = 1
+    then: Fault | None = None
 
     def hits(self, where: str) -> bool:
         if self.on == "any" or self.on == where:
@@ -97,7 +98,10 @@ class _State:
             if fault.times is not None:
                 fault.times -= 1
                 if fault.times <= 0:
-                    del self.faults[key]
+                    if fault.then is None:
+                        del self.faults[key]
+                    else:
+                        self.faults[key] = fault.then
             return fault
 
     def blob(self, path: Path) -> _Blob:
@@ -142,23 +146,33 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch("GET")
 
     def _dispatch(self, method: str) -> None:
-        self._sent = 0
-        self._status = 0
+        # Recorded before answering: a client may act on the answer before this thread runs again.
+        self._record = Record(
+            method,
+            self.path,
+            0,
+            0,
+            "authorization" in (k.lower() for k in self.headers),
+            self.headers.get("Range"),
+        )
+        with self.state.lock:
+            self.state.records.append(self._record)
         try:
             self._route(method)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
-        finally:
-            record = Record(
-                method,
-                self.path,
-                self._status,
-                self._sent,
-                "authorization" in (k.lower() for k in self.headers),
-                self.headers.get("Range"),
-            )
-            with self.state.lock:
-                self.state.records.append(record)
+
+    @property
+    def _status(self) -> int:
+        return self._record.status
+
+    @_status.setter
+    def _status(self, value: int) -> None:
+        self._record.status = value
+
+    @property
+    def _sent(self) -> int:
+        return self._record.sent
 
     def _route(self, method: str) -> None:
         if self.path.split("?")[0] == "/api/agent-harnesses":
@@ -280,8 +294,9 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(len(piece) / fault.rate)
 
     def _write(self, data: bytes) -> None:
+        # Counted before the write returns, for the same reason; a failed write over-counts one slice at most.
+        self._record.sent += len(data)
         self.wfile.write(data)
-        self._sent += len(data)
 
     def _send_error(self, status: int, code: str, message: str, method: str) -> None:
         body = json.dumps({"error": message}).encode()
