@@ -252,11 +252,15 @@ def _write(header: SafetensorsHeader, dst: Path, names: NameMapping, alphas: Map
         raise
 
 
-def convert_to_kohya(src: Path, dst: Path) -> ConversionResult:
-    """Write `dst` with kohya key names; `dst` may equal `src`. Raises LoraConversionError if nothing maps."""
+def convert_to_kohya(src: Path, dst: Path, *, family: str | None = None) -> ConversionResult:
+    """Write `dst` with kohya key names; `dst` may equal `src`. Raises LoraConversionError if nothing maps.
+
+    `family` (the preset's family) overrides detection; it matters only for a text-encoder-only file, where
+    SDXL's first encoder needs `lora_te1_` and the keys alone cannot tell SDXL from SD 1.5.
+    """
     header = read_header(src)
     report = classify_keys(header.names)
-    family = detect_family(header).family
+    family = family or detect_family(header).family
     sdxl = family == SDXL or any(parse_key(k).component == "te2" for k in header.names)
     names = rename_keys(header.names, sdxl)
     if not names.mapping:

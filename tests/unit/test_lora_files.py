@@ -249,3 +249,12 @@ def test_inspect_lora_sums_it_up(tmp_path: Path) -> None:
     assert info.mismatch_message(SDXL) is None
     message = info.mismatch_message(SD15)
     assert message is not None and "for SDXL, but the loaded model is SD 1.5" in message
+
+
+def test_a_family_hint_settles_a_text_encoder_only_file(tmp_path: Path) -> None:
+    te = [layer for layer in sd15_layers() if layer.part == "te"]
+    src = write_lora(tmp_path / "src.safetensors", te, "peft")
+    assert convert_to_kohya(src, tmp_path / "sd15.safetensors").family is None
+    assert read_header(tmp_path / "sd15.safetensors").names[0].startswith("lora_te_")
+    assert convert_to_kohya(src, tmp_path / "sdxl.safetensors", family=SDXL).family == SDXL
+    assert all(name.startswith("lora_te1_") for name in read_header(tmp_path / "sdxl.safetensors").names)
