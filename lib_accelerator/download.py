@@ -207,7 +207,7 @@ def _download(file: LoraFile, options: DownloadOptions, target: Path, progress: 
     except BaseException:
         part.close()
         raise
-    actual = part.digest.hexdigest()
+    actual = part.sha256()
     if actual != file.sha256:
         part.discard()
         raise HashMismatchError(file, actual, f"The download of {file.save_as}")
