@@ -55,14 +55,26 @@ def download_options() -> download.DownloadOptions:
 
 
 def request_for(p: Any, args: tuple[Any, ...]) -> Request:
-    """The accordion's (or API's) request, with this extension's own X/Y/Z cell values on top."""
+    """The accordion's (or API's) request, with this extension's own X/Y/Z cell values on top.
+
+    The accordion's sliders hold the preset values of the variant it shows; those count as "preset"
+    before a grid cell switches the method, or a Lightning cell would run at Hyper-SD's 8 steps.
+    """
     request = request_module.from_script_args(args)
+    request = request.relative_to(catalog().variant(request.variant) if request.variant else None)
     overrides = getattr(p, XYZ_ATTRIBUTE, None)
     if overrides:
         merged = {name: getattr(request, name) for name in request_module.FIELD_ORDER}
         merged.update(overrides)
         request = request_module.from_mapping(merged)
     return request
+
+
+def prefetch(overrides: dict[str, Any], family: str) -> None:
+    """Make sure the file a grid cell will use is on disk before the grid starts."""
+    request = request_module.from_mapping({"enabled": True, **overrides})
+    variant = resolve_variant(catalog(), request, family).variant
+    lora_path(variant.file, variant.id)
 
 
 def _progress(name: str) -> download.Progress:
@@ -117,8 +129,6 @@ def process(p: Any, args: tuple[Any, ...]) -> None:
 def _accelerate(p: Any, request: Request) -> None:
     loaded = catalog()
     request_module.check_names(request, loaded)
-    shown = loaded.variant(request.variant) if request.variant else None
-    request = request.relative_to(shown)
     resolution = resolve_variant(loaded, request, host.loaded_family())
     variant = resolution.variant
     path = lora_path(variant.file, variant.id)

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,15 @@ def image_pixels(result: dict[str, Any], index: int = 0) -> Any:
 
 def infotext(result: dict[str, Any], index: int = 0) -> str:
     return str(result["info"]["infotexts"][index])
+
+
+_PARAM = re.compile(r'\s*([\w ./+-]+):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)')
+
+
+def params(result: dict[str, Any], index: int = 0) -> dict[str, str]:
+    """The `Key: value` pairs of an infotext's last line, quoted values unquoted (as the WebUI reads them)."""
+    last = infotext(result, index).strip().split("\n")[-1]
+    return {k.strip(): json.loads(v) if v.startswith('"') else v.strip() for k, v in _PARAM.findall(last)}
 
 
 @pytest.fixture(scope="session")

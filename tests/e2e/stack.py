@@ -130,11 +130,13 @@ def install_extension(harness: Harness) -> Path:
 def start_webui(
     harness: Harness, env_extra: dict[str, str], log: Path, extra_flags: list[str]
 ) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "VIRTUAL_ENV"))}
+    # No HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE (huggingface_hub honours both): Accelerator must reach the
+    # fake hub. With no network, transformers falls back to the harness's offline tokenizer cache.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "VIRTUAL_ENV"))}
     env.update(
         HF_HOME=str(harness.root / "hf-home"),
-        TRANSFORMERS_OFFLINE="1",
         GRADIO_ANALYTICS_ENABLED="False",
+        PYTHONUNBUFFERED="1",
         NO_PROXY="127.0.0.1,localhost",
         no_proxy="127.0.0.1,localhost",
         PYTHONDONTWRITEBYTECODE="1",
