@@ -155,16 +155,20 @@ def _start(reply: Any, offset: int) -> int:
     return offset if offset and reply.status_code == 206 else 0
 
 
-@functools.lru_cache(maxsize=1)
-def _network_errors() -> tuple[type[BaseException], ...]:
-    # requests' exceptions are OSError subclasses; httpx's (huggingface_hub >= 1.0) are not.
+@functools.cache
+def _errors_of(package: str) -> tuple[type[BaseException], ...]:
     found: list[type[BaseException]] = [OSError]
-    for module, name in (("httpx", "TransportError"), ("httpx", "StreamError")):
-        try:
-            found.append(getattr(importlib.import_module(module), name))
-        except (ImportError, AttributeError):
-            continue
+    module = importlib.import_module(package)
+    for name in ("TransportError", "StreamError"):
+        if isinstance(getattr(module, name, None), type):
+            found.append(getattr(module, name))
     return tuple(found)
+
+
+def _network_errors() -> tuple[type[BaseException], ...]:
+    """requests' exceptions are OSError subclasses; httpx's (huggingface_hub 1.x) and httpx2's (2.x) are
+    not: take TransportError/StreamError from whatever package the client's session comes from."""
+    return _errors_of(type(hub_utils.get_session()).__module__.split(".")[0])
 
 
 @contextmanager
