@@ -118,6 +118,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_table(args: argparse.Namespace) -> int:
+    from lib_accelerator import table
+
+    loaded = _catalog(args)
+    if args.write is None:
+        print(table.markdown(loaded))
+        return 0
+    changed = table.rewrite(args.write, loaded)
+    print(f"{args.write}: {'updated' if changed else 'already up to date'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lib_accelerator", description=__doc__)
     parser.add_argument("--presets-dir", action="append", default=[], help="extra folder of your own recipes")
@@ -140,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_plan.add_argument("--hires", action="store_true")
     p_plan.add_argument("--img2img", action="store_true")
     p_plan.set_defaults(run=cmd_plan)
+    p_table = sub.add_parser("table", help="the README's method table, made from the presets")
+    p_table.add_argument("--write", type=Path, help="replace the table between the markers in this file")
+    p_table.set_defaults(run=cmd_table)
     from lib_accelerator import cli_fetch
 
     cli_fetch.add_commands(sub)

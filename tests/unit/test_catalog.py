@@ -82,3 +82,12 @@ def test_bad_user_file_is_reported_and_others_still_load(tmp_path: Path):
     assert any("broken.json" in m and "not valid JSON" in m for m in messages)
     assert any("zz_clash.json" in m and "already defined" in m for m in messages)
     assert len(loaded.errors) == 2
+
+
+def test_readme_method_table_matches_the_presets(tmp_path: Path):
+    from lib_accelerator import table
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    copy = tmp_path / "README.md"
+    copy.write_text(readme.read_text(encoding="utf-8"), encoding="utf-8")
+    assert not table.rewrite(copy, BUILTIN), "run `python3 -m lib_accelerator table --write README.md`"
