@@ -26,5 +26,8 @@ class AcceleratorScript(scripts.Script):
     def process(self, p, *args):
         runtime.process(p, args)
 
+    def postprocess_batch(self, p, *args, **kwargs):
+        runtime.postprocess_batch(p)
+
 
 callbacks.register()

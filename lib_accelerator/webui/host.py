@@ -19,6 +19,9 @@ from lib_accelerator.plan import HostCapabilities, Plan
 from lib_accelerator.prompt import set_lora_tag
 
 _FIX_STEPS_OPTION = "img2img_fix_steps"
+_SKIP_UNCOND_OPTION = "skip_early_cond"  # A1111 1.10+: skip the unconditional pass up to this fraction
+_SKIP_UNCOND_INFOTEXT = "Skip Early CFG"
+FAST_PATH_ATTRIBUTE = "accelerator_cfg1_fast_path"
 
 
 def _has_module(name: str) -> bool:
@@ -95,18 +98,51 @@ def clear_infotext(p: Any) -> None:
         p.extra_generation_params.pop(label, None)
 
 
-def force_fixed_img2img_steps(p: Any) -> None:
-    """Make img2img run exactly `p.steps` steps instead of `denoising * steps`.
+def _override(p: Any, key: str, value: Any) -> None:
+    """Set an option for this job only, through `override_settings`, whose values the WebUI restores
+    after the job even when it fails. It restores only keys already in `opts.data`, so the key is put
+    there first; and a new dict is assigned, because the X/Y/Z grid's cells share the original."""
+    if key not in shared.opts.data:
+        shared.opts.data[key] = shared.opts.get_default(key)
+    p.override_settings = {**p.override_settings, key: value}
 
-    Goes through `override_settings`, whose values the WebUI restores after the job even when it fails;
-    it only restores keys already in `opts.data`, so the key is put there first. A new dict is assigned
-    so the X/Y/Z grid's cells, which share the original, do not inherit it.
+
+def force_fixed_img2img_steps(p: Any) -> None:
+    """Make img2img run exactly `p.steps` steps instead of `denoising * steps`."""
+    if p.override_settings.get(_FIX_STEPS_OPTION) is None:
+        _override(p, _FIX_STEPS_OPTION, True)
+
+
+def start_cfg1_fast_path(p: Any) -> bool:
+    """Skip A1111's unconditional pass for this job, whose CFG will be exactly 1: the result is the same.
+
+    Uses the WebUI's own "skip early CFG" option at 1.0 (every step). Hosts without that option (A1111
+    1.9), jobs whose overrides are not restored afterwards, and jobs that set the option themselves are
+    left alone.
     """
-    if p.override_settings.get(_FIX_STEPS_OPTION) is not None:
-        return
-    if _FIX_STEPS_OPTION not in shared.opts.data:
-        shared.opts.data[_FIX_STEPS_OPTION] = shared.opts.get_default(_FIX_STEPS_OPTION)
-    p.override_settings = {**p.override_settings, _FIX_STEPS_OPTION: True}
+    if _SKIP_UNCOND_OPTION not in getattr(shared.opts, "data_labels", {}):
+        return False
+    if not getattr(p, "override_settings_restore_afterwards", True) or _SKIP_UNCOND_OPTION in p.override_settings:
+        return False
+    if float(shared.opts.data.get(_SKIP_UNCOND_OPTION) or 0) != 0:
+        return False
+    _override(p, _SKIP_UNCOND_OPTION, 1.0)
+    setattr(p, FAST_PATH_ATTRIBUTE, True)
+    return True
+
+
+def cancel_cfg1_fast_path(p: Any) -> None:
+    """The plan's CFG turned out not to be 1: compute the unconditional pass after all."""
+    if getattr(p, FAST_PATH_ATTRIBUTE, False):
+        shared.opts.data[_SKIP_UNCOND_OPTION] = 0.0
+        setattr(p, FAST_PATH_ATTRIBUTE, False)
+
+
+def hide_fast_path_infotext(p: Any) -> None:
+    """The fast path is an implementation detail: pasting "Skip Early CFG: 1" back would make a later
+    CFG-7 generation ignore its negative prompt."""
+    if getattr(p, FAST_PATH_ATTRIBUTE, False):
+        p.extra_generation_params.pop(_SKIP_UNCOND_INFOTEXT, None)
 
 
 def _tag_prompts(prompts: list[str] | None, plan: Plan) -> list[str] | None:

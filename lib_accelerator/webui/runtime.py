@@ -103,21 +103,40 @@ def lora_path(file: LoraFile, variant_id: str, progress: download.Progress | Non
 
 
 def before_process(p: Any, args: tuple[Any, ...]) -> None:
-    """Only img2img needs work this early: the step override must enter `override_settings` now."""
-    if not host.is_img2img(p):
-        return
+    """Options that must reach `override_settings` before the WebUI applies them (right after this hook):
+    img2img's fixed step count, and the CFG-1 fast path. process() corrects the latter if the final
+    plan's CFG is not 1."""
     try:
-        enabled = request_for(p, args).enabled
+        request = request_for(p, args)
     except RequestError:
         return  # reported by process(), which runs next
-    if enabled:
+    if not request.enabled:
+        return
+    if host.is_img2img(p):
         host.force_fixed_img2img_steps(p)
+    wanted = settings.get("accelerator_cfg1_fast_path", True) and _expected_cfg(request) == 1.0
+    if wanted and not host.capabilities().skips_uncond_at_cfg1:
+        host.start_cfg1_fast_path(p)
+
+
+def _expected_cfg(request: Request) -> float | None:
+    if request.cfg is not None:
+        return request.cfg
+    try:
+        return resolve_variant(catalog(), request, host.loaded_family()).variant.cfg
+    except (RequestError, PlanError):
+        return None
+
+
+def postprocess_batch(p: Any) -> None:
+    host.hide_fast_path_infotext(p)
 
 
 def process(p: Any, args: tuple[Any, ...]) -> None:
     try:
         request = request_for(p, args)
         if not request.enabled:
+            host.cancel_cfg1_fast_path(p)
             host.clear_infotext(p)
             p.extra_generation_params.pop(ERROR_LABEL, None)
             return
@@ -135,6 +154,8 @@ def _accelerate(p: Any, request: Request) -> None:
     context = GenerationContext(is_img2img=host.is_img2img(p), hires=host.is_hires(p))
     plan = make_plan(request, resolution, host.capabilities(), path.stem, context)
     host.apply_plan(p, plan)
+    if not plan.skip_uncond:
+        host.cancel_cfg1_fast_path(p)
     p.extra_generation_params.pop(ERROR_LABEL, None)
     for warning in plan.warnings:
         log.warning("Accelerator: %s", warning)
@@ -145,6 +166,7 @@ def _accelerate(p: Any, request: Request) -> None:
 
 
 def _stop_with(p: Any, message: str) -> None:
+    host.cancel_cfg1_fast_path(p)
     print(message)
     log.error(message)
     host.clear_infotext(p)
