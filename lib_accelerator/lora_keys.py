@@ -15,6 +15,10 @@ Facts behind the rules (read in the WebUI sources, paraphrased):
   and `unet.….attn1.to_q.lora.down.weight` stay unmatched, and `sd_forge_lora/networks.py:load_lora_for_models`
   drops the whole file when more than 12 keys are unmatched. Text-encoder dotted names do map there
   (`model_lora_keys_clip`), and FLUX `transformer.*` / `lora_transformer_*` names map when a FLUX model is loaded.
+
+Checked on the webui-harness (A1111 1.10.1, Forge dfdcbab6, random SD1.5): its PEFT and diffusers LoRAs give
+pixel-identical images with and without the tag (Forge logs "LoRA version mismatch"); converted by
+`lora_convert`, they give exactly the image of their kohya twin.
 """
 
 from __future__ import annotations
