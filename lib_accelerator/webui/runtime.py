@@ -24,7 +24,12 @@ from lib_accelerator.webui import host, settings
 
 log = logging.getLogger("accelerator")
 ERROR_LABEL = "Accelerator error"
-XYZ_ATTRIBUTE = "accelerator_xyz"  # dict of Request fields set by this extension's X/Y/Z axes
+XYZ_ATTRIBUTE = "accelerator_xyz"
+_FILE_ERRORS = (
+    lora_prepare.LoraFamilyError,
+    lora_prepare.LoraConversionError,
+    lora_prepare.SafetensorsHeaderError,
+)  # dict of Request fields set by this extension's X/Y/Z axes
 
 
 @functools.lru_cache(maxsize=4)
@@ -141,18 +146,26 @@ def process(p: Any, args: tuple[Any, ...]) -> None:
             p.extra_generation_params.pop(ERROR_LABEL, None)
             return
         _accelerate(p, request)
-    except (RequestError, PlanError, download.DownloadError) as error:
+    except (RequestError, PlanError, download.DownloadError, *_FILE_ERRORS) as error:
         _stop_with(p, str(error))
 
 
 def _accelerate(p: Any, request: Request) -> None:
     loaded = catalog()
     request_module.check_names(request, loaded)
-    resolution = resolve_variant(loaded, request, host.loaded_family())
+    family = host.loaded_family()
+    resolution = resolve_variant(loaded, request, family)
     variant = resolution.variant
-    path = lora_path(variant.file, variant.id)
+    caps = host.capabilities()
+    prepared = lora_prepare.prepare(
+        lora_path(variant.file, variant.id), host=caps.name, model_family=family, preset_family=variant.family
+    )
+    if prepared.created:
+        host.refresh_lora_list()
     context = GenerationContext(is_img2img=host.is_img2img(p), hires=host.is_hires(p))
-    plan = make_plan(request, resolution, host.capabilities(), path.stem, context)
+    plan = make_plan(request, resolution, caps, prepared.path.stem, context)
+    if prepared.note:
+        log.warning("Accelerator: %s", prepared.note)
     host.apply_plan(p, plan)
     if not plan.skip_uncond:
         host.cancel_cfg1_fast_path(p)
