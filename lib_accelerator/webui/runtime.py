@@ -15,7 +15,7 @@ from typing import Any
 from modules import shared
 
 from lib_accelerator import catalog as catalog_module
-from lib_accelerator import download
+from lib_accelerator import download, lora_prepare
 from lib_accelerator import request as request_module
 from lib_accelerator.catalog import Catalog, LoraFile
 from lib_accelerator.plan import GenerationContext, PlanError, make_plan, resolve_variant
@@ -24,12 +24,12 @@ from lib_accelerator.webui import host, settings
 
 log = logging.getLogger("accelerator")
 ERROR_LABEL = "Accelerator error"
-XYZ_ATTRIBUTE = "accelerator_xyz"
+XYZ_ATTRIBUTE = "accelerator_xyz"  # dict of Request fields set by this extension's X/Y/Z axes
 _FILE_ERRORS = (
     lora_prepare.LoraFamilyError,
     lora_prepare.LoraConversionError,
     lora_prepare.SafetensorsHeaderError,
-)  # dict of Request fields set by this extension's X/Y/Z axes
+)
 
 
 @functools.lru_cache(maxsize=4)
