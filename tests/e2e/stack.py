@@ -65,6 +65,7 @@ class Harness:
 def find_harness(host: str) -> Harness | None:
     root = Path(os.environ.get("ACC_ROOT", Path.home() / "webui-harness"))
     folder, venv, port, flags = HOSTS[host]
+    port = int(os.environ.get("ACC_E2E_PORT", port))
     harness = Harness(root, root / folder, root / venv / "bin" / "python", port, COMMON_FLAGS + flags)
     if (harness.webui / "launch.py").is_file() and harness.python.is_file():
         return harness
@@ -118,12 +119,20 @@ def _tcmalloc() -> str | None:
     return None
 
 
-def install_extension(harness: Harness) -> Path:
+def snapshot(work: Path) -> Path:
+    """A copy of the extension as it is now, so edits made while the WebUI runs cannot reach it."""
+    target = work / EXTENSION_NAME
+    ignore = shutil.ignore_patterns(".git", ".venv*", "__pycache__", ".*_cache", "node_modules", "docs")
+    shutil.copytree(REPO, target, ignore=ignore, symlinks=True)
+    return target
+
+
+def install_extension(harness: Harness, source: Path) -> Path:
     link = harness.webui / "extensions" / EXTENSION_NAME
     link.parent.mkdir(exist_ok=True)
     if link.is_symlink() or link.exists():
         link.unlink() if link.is_symlink() else shutil.rmtree(link)
-    link.symlink_to(REPO, target_is_directory=True)
+    link.symlink_to(source, target_is_directory=True)
     return link
 
 
@@ -184,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     lora_dir = work / "loras"
     lora_dir.mkdir()
     log = work / "webui.log"
-    link = install_extension(harness)
+    link = install_extension(harness, snapshot(work))
     with FakeHub(Path(str(manifest["hub"]))) as hub:
         env = {"HF_ENDPOINT": hub.endpoint, "ACCELERATOR_PRESETS_DIR": str(manifest["presets"])}
         print(f"e2e ({args.host}): starting the WebUI, log {log}", flush=True)
@@ -199,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
                 "ACC_E2E_LORA_DIR": str(lora_dir),
                 "ACC_E2E_SDXL": "1" if args.sdxl else "",
             }
-            command = [sys.executable, "-m", "pytest", "-q", "tests/e2e", *args.pytest_args]
+            command = [sys.executable, "-m", "pytest", "-q", *args.tests, *args.pytest_args]
             code = subprocess.call(command, cwd=REPO, env=test_env)
         finally:
             stop_webui(process)
@@ -218,6 +227,7 @@ def main() -> int:
     p_run.add_argument("--sdxl", action="store_true", help="also the SDXL checkpoint (15 GB RAM)")
     p_run.add_argument("--keep", action="store_true", help="keep the work folder")
     p_run.add_argument("--keep-extension", action="store_true", help="leave the extension installed")
+    p_run.add_argument("--tests", nargs="+", default=["tests/e2e"], help="test paths (default tests/e2e)")
     p_run.add_argument("pytest_args", nargs="*")
     p_run.set_defaults(run=run)
     args = parser.parse_args()
