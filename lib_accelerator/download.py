@@ -242,6 +242,8 @@ def _fetch(file: LoraFile, options: DownloadOptions, part: PartFile, advance: Ca
                 raise hub_transfer.HubProblem("transient", 0, "the connection ended before the whole file arrived")
         except hub_transfer.HubProblem as problem:
             _raise_if_final(problem, file, endpoint)
+            if problem.kind == "final":
+                raise TransferError(file, endpoint, problem.reason, part.done, attempts) from problem
             failures = 0 if part.done > before else failures + 1
             if failures > options.retries:
                 raise TransferError(file, endpoint, problem.reason, part.done, attempts) from problem

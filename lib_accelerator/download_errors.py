@@ -118,7 +118,8 @@ class TransferError(DownloadError):
     def __init__(self, file: LoraFile, endpoint: str, reason: str, done: int, attempts: int) -> None:
         kept = f" {megabytes(done)} of {megabytes(file.size)} are kept and the next try resumes there." if done else ""
         super().__init__(
-            f"Could not download {describe(file)} from {endpoint} after {attempts} attempts: {reason}.{kept} "
+            f"Could not download {describe(file)} from {endpoint} after {attempts} attempt"
+            f"{'' if attempts == 1 else 's'}: {reason}.{kept} "
             f"Check the internet connection (or HF_ENDPOINT / proxy settings) and try again.",
             file,
         )

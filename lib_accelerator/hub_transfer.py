@@ -56,7 +56,8 @@ class Stream:
 
 
 class HubProblem(Exception):
-    """A classified failure of the hub client; `kind` is "denied", "gated", "missing" or "transient"."""
+    """A classified failure of the hub client: "denied", "gated", "missing", "transient" (worth a retry)
+    or "final" (any other refusal)."""
 
     def __init__(self, kind: str, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -189,11 +190,11 @@ def _from_http(error: Exception) -> HubProblem:
         return HubProblem("gated", status or 403, reason)
     if status in (401, 403) or type(error).__name__ == "RepositoryNotFoundError":
         return HubProblem("denied", status or 401, reason)
-    if status == 404 or "NotFound" in type(error).__name__:
+    if status in (404, 410) or "NotFound" in type(error).__name__:
         return HubProblem("missing", status or 404, reason)
     if status in _RETRY_STATUS or status >= 500:
         return HubProblem("transient", status, f"the server answered HTTP {status}")
-    return HubProblem("denied" if 400 <= status < 500 else "transient", status, reason)
+    return HubProblem("final" if 400 <= status < 500 else "transient", status, f"HTTP {status}, {reason}")
 
 
 def _first_line(error: BaseException) -> str:

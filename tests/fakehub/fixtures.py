@@ -7,6 +7,7 @@ developer's saved token or writes to ~/.cache.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from lib_accelerator.catalog import LoraFile
-from tests.fakehub.server import FakeHub
+from tests.fakehub.server import AGENT_HARNESSES, FakeHub
 
 REVISION = "0123456789abcdef0123456789abcdef01234567"
 REPO = "tester/fast-loras"
@@ -40,6 +41,12 @@ def hf_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(home / "token"), raising=False)
     monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(home / "stored_tokens"), raising=False)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False, raising=False)
+    if hasattr(constants, "AGENT_HARNESSES_PATH"):
+        # huggingface_hub 2.x fetches this registry from its default endpoint once a day; a fresh cached
+        # copy keeps unit tests off the network.
+        registry = home / ".agent_harnesses.json"
+        registry.write_text(json.dumps(AGENT_HARNESSES), encoding="utf-8")
+        monkeypatch.setattr(constants, "AGENT_HARNESSES_PATH", str(registry))
     return home
 
 

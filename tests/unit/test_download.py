@@ -45,8 +45,16 @@ def assert_nothing_usable(lora_dir: Path) -> None:
 def test_download_lands_verified_under_final_name(fake_hub, make_lora, tmp_path):
     file, data = make_lora()
     seen: list[tuple[int, int]] = []
+    names_meanwhile: set[str] = set()
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        names_meanwhile.update(p.name for p in (tmp_path / "lora").rglob("*"))
+
     options = options_for(fake_hub, tmp_path / "lora")
-    path = ensure_file(file, options, progress=lambda d, t: seen.append((d, t)))
+    path = ensure_file(file, options, progress=progress)
+    assert f"{file.save_as}.{file.sha256[:12]}.part" in names_meanwhile
+    assert not any(name.lower().endswith(SCANNED) for name in names_meanwhile - {file.save_as})
     assert path == tmp_path / "lora" / "accelerator" / file.save_as == target_path(file, options)
     assert path.read_bytes() == data
     assert leftovers(tmp_path / "lora") == [f"accelerator/{file.save_as}"]
@@ -177,3 +185,17 @@ def test_body_longer_than_pinned_is_rejected(fake_hub, make_lora, tmp_path):
 
 def test_reads_pieces_small_enough_to_resume_exactly():
     assert PIECE <= 1024 * 1024
+
+
+def test_hf_endpoint_set_after_import_is_honoured(fake_hub, make_lora, tmp_path, monkeypatch):
+    file, data = make_lora()
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.endpoint)  # the library read it (unset) at import
+    options = DownloadOptions(lora_dir=tmp_path / "lora")
+    assert ensure_file(file, options).read_bytes() == data
+
+
+def test_other_client_errors_are_final_and_named(fake_hub, make_lora, tmp_path):
+    file, _ = make_lora()
+    fake_hub.set_fault(file.repo_id, file.filename, Fault("status", status=400, on="cdn", times=None))
+    with pytest.raises(TransferError, match=r"after 1 attempt: HTTP 400"):
+        ensure_file(file, options_for(fake_hub, tmp_path / "lora"))
