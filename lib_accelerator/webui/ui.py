@@ -18,7 +18,7 @@ from lib_accelerator import infotext
 from lib_accelerator.catalog import Catalog, Variant
 from lib_accelerator.families import family_label
 from lib_accelerator.request import CFG_LIMITS, PRESET_LABEL, STEPS_LIMITS, STRENGTH_LIMITS
-from lib_accelerator.webui import host, runtime
+from lib_accelerator.webui import compare_ui, host, runtime
 
 try:
     from modules.infotext_utils import PasteField
@@ -153,7 +153,11 @@ def build(elem_id: Callable[[str], str], is_img2img: bool) -> tuple[list[Any], l
                 elem_id=elem_id("accelerator_schedule"),
             )
         status = gr.HTML(value=status_html(loaded, start.id) if start else "", elem_id=elem_id("accelerator_status"))
-        download_button = gr.Button(value="Download now", elem_id=elem_id("accelerator_download"))
+        with FormRow(elem_classes=["accelerator-row"]):
+            download_button = gr.Button(value="Download now", elem_id=elem_id("accelerator_download"))
+            if not is_img2img:
+                compare_button = gr.Button(value="Compare methods", elem_id=elem_id("accelerator_compare"))
+                compare_ui.WIRING.offer_button(compare_button, status)
 
     controls = [enabled, method, variant, strength, steps, cfg, sampler, schedule]
     _wire_events(loaded, method, variant, reset, [strength, steps, cfg, sampler, schedule], status, download_button)

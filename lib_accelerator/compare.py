@@ -1,0 +1,39 @@
+"""One-click comparison: which recipes to run, and how to label and describe the resulting grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lib_accelerator.catalog import Catalog
+from lib_accelerator.request import Request
+
+
+@dataclass(frozen=True)
+class Cell:
+    label: str
+    request: Request  # enabled=False for the unaccelerated reference
+
+
+def cells(catalog: Catalog, family: str, methods: list[str] | None = None) -> list[Cell]:
+    """The reference image first (accelerator off), then each method's default variant for the family."""
+    chosen = [Cell("Off (your settings)", Request(enabled=False))]
+    for method in catalog.methods_for(family):
+        if methods and method.id not in methods:
+            continue
+        variant = method.default_variant(family)
+        if variant is not None:
+            chosen.append(Cell(f"{method.name} · {variant.label}", Request(True, method.id, variant.id)))
+    return chosen
+
+
+def label(cell: Cell, seconds: float) -> str:
+    return f"{cell.label}\n{seconds:.1f} s"
+
+
+def infotext_line(cell_labels: list[str], variant_ids: list[str], seconds: list[float]) -> str:
+    """One line appended to the grid's infotext: every recipe and how long its image took."""
+    parts = [
+        f"{name.split(' · ')[0]}={variant or 'off'} ({time:.1f} s)"
+        for name, variant, time in zip(cell_labels, variant_ids, seconds, strict=True)
+    ]
+    return "Accelerator comparison: " + "; ".join(parts)

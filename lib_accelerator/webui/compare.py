@@ -1,0 +1,119 @@
+""" "Compare methods": the current prompt and seed under every method for the loaded family, plus the
+user's own settings, timed, in one labelled grid saved like any X/Y/Z grid. Also `POST
+/accelerator/v1/compare` for API users.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from modules import images, processing, scripts, shared
+
+from lib_accelerator import compare
+from lib_accelerator.webui import host, runtime
+
+log = logging.getLogger("accelerator")
+SEED_LIMIT = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The user's own generation settings, as in the WebUI's main controls."""
+
+    prompt: str
+    negative_prompt: str = ""
+    steps: int = 20
+    sampler_name: str = "Euler a"
+    scheduler: str = "Automatic"
+    cfg_scale: float = 7.0
+    width: int = 512
+    height: int = 512
+    seed: int = -1
+
+
+@dataclass(frozen=True)
+class Result:
+    grid: Any
+    labels: list[str]
+    seconds: list[float]
+    infotexts: list[str]
+    grid_infotext: str
+
+
+def _script_args(runner: Any, ours: Any, request: dict[str, Any]) -> tuple[Any, ...]:
+    """Every always-on script's default values, with Accelerator's slot set to `request`."""
+    values = [0, *(getattr(component, "value", None) for component in runner.inputs[1:])]
+    values[ours.args_from] = request
+    return tuple(values)
+
+
+def _accelerator_script(runner: Any) -> Any:
+    return next(s for s in runner.alwayson_scripts if s.title() == "Accelerator")
+
+
+def _generate(settings: Settings, seed: int, cell: compare.Cell) -> tuple[Any, float, str]:
+    runner = scripts.scripts_txt2img
+    p = processing.StableDiffusionProcessingTxt2Img(
+        sd_model=shared.sd_model,
+        outpath_samples=shared.opts.outdir_samples or shared.opts.outdir_txt2img_samples,
+        outpath_grids=shared.opts.outdir_grids or shared.opts.outdir_txt2img_grids,
+        prompt=settings.prompt, negative_prompt=settings.negative_prompt, seed=seed,
+        steps=settings.steps, sampler_name=settings.sampler_name, cfg_scale=settings.cfg_scale,
+        width=settings.width, height=settings.height, do_not_save_grid=True,
+    )  # fmt: skip
+    if hasattr(p, "scheduler"):
+        p.scheduler = settings.scheduler
+    p.is_api = True  # the built-in Sampler/Seed scripts would otherwise put their UI defaults back
+    p.scripts = runner
+    request = cell.request
+    p.script_args = _script_args(runner, _accelerator_script(runner), {"enabled": request.enabled,
+                                 "method": request.method, "variant": request.variant})  # fmt: skip
+    started = time.perf_counter()
+    try:
+        processed = processing.process_images(p)
+    finally:
+        p.close()
+    if not processed.images:
+        raise RuntimeError(f"{cell.label}: no image ({processed.comments.strip() or 'see the console'})")
+    return processed.images[0], time.perf_counter() - started, processed.infotexts[0]
+
+
+def run(settings: Settings, methods: list[str] | None = None) -> Result:
+    family = host.loaded_family()
+    if family is None:
+        raise ValueError("Accelerator: the loaded model is not one Accelerator knows; nothing to compare")
+    seed = settings.seed if settings.seed != -1 else random.randrange(SEED_LIMIT)
+    chosen = compare.cells(runtime.catalog(), family, methods)
+    outputs = []
+    for number, cell in enumerate(chosen, start=1):
+        shared.state.textinfo = f"Compare methods {number}/{len(chosen)}: {cell.label}"
+        if shared.state.interrupted:
+            break
+        outputs.append(_generate(settings, seed, cell))
+    labels = [compare.label(cell, seconds) for cell, (_, seconds, _) in zip(chosen, outputs, strict=False)]
+    grid = images.image_grid([image for image, _, _ in outputs], rows=1)
+    width, height = outputs[0][0].size
+    grid = images.draw_grid_annotations(grid, width, height, [[images.GridAnnotation(t)] for t in labels], [[]])
+    summary = compare.infotext_line(
+        [c.label for c in chosen[: len(outputs)]],
+        [c.request.variant for c in chosen[: len(outputs)]],
+        [seconds for _, seconds, _ in outputs],
+    )
+    grid_info = f"{outputs[0][2]}\n{summary}"
+    images.save_image(
+        grid, shared.opts.outdir_grids or shared.opts.outdir_txt2img_grids, "accelerator-compare",
+        seed=seed, prompt=settings.prompt, extension=shared.opts.grid_format, info=grid_info, grid=True,
+    )  # fmt: skip
+    return Result(grid, labels, [s for _, s, _ in outputs], [info for _, _, info in outputs], grid_info)
+
+
+def encode_png(image: Any) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
