@@ -1,0 +1,204 @@
+"""One real WebUI with Accelerator (and, for benchmarks, a timing probe) installed, isolated from other runs.
+
+Built on tests/e2e/stack.py (make_fixture, snapshot, install_extension, start_webui, stop_webui) with one
+difference: the WebUI gets its own `--data-dir` (extensions folder, config.json, outputs) and reads models from
+the harness's `--models-dir`. Several engineers start WebUIs from the same harness tree at once; a shared
+`extensions/sd-webui-accelerator` link or config.json would let one run switch another's extension or options.
+
+    python -m benchmarks.harness pytest [--host a1111|forge] [--port N] -- tests/e2e/test_fast_path.py -s
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tests.e2e import stack  # noqa: E402
+from tests.fakehub.server import FakeHub  # noqa: E402
+
+PORTS = {"a1111": 7885, "forge": 7886}  # never 7871/7881/7893/7894: other engineers' WebUIs use them
+PROBE = REPO / "benchmarks" / "timing_probe"  # benchmark-only extension, see its script's docstring
+NETWORK_HOOK = REPO / "benchmarks" / "network_hook"  # sitecustomize.py: log sockets opened by the extension
+CHECKPOINTS = {"sd15": "random-sd15.safetensors", "sdxl": "random-sdxl.safetensors"}
+
+
+@dataclass
+class Running:
+    host: str
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    hub: FakeHub
+    manifest: dict[str, Any]
+    work: Path
+    timings: Path
+    network_log: Path
+    lora_dir: Path
+    started: float
+    ready: float = 0.0
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+@dataclass
+class Setup:
+    """What every start of one host shares: fixture, LoRA folder, snapshot of the extension."""
+
+    host: str
+    harness: stack.Harness
+    work: Path
+    manifest: dict[str, Any]
+    lora_dir: Path
+    snapshot: Path
+
+
+def prepare(host: str, port: int | None = None, families: tuple[str, ...] = ("sd15",)) -> Setup:
+    harness = stack.find_harness(host)
+    if harness is None:
+        raise SystemExit(f"no prepared {host} WebUI under ACC_ROOT (see /work/shared/webui-harness/README.md)")
+    harness = dataclasses.replace(harness, port=port or PORTS[host])
+    work = Path(tempfile.mkdtemp(prefix=f"accelerator-bench-{host}-"))
+    manifest = stack.make_fixture(work / "fixture", families)
+    lora_dir = work / "loras"
+    lora_dir.mkdir()
+    return Setup(host, harness, work, manifest, lora_dir, stack.snapshot(work))
+
+
+def port_free(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+            return False
+    except OSError:
+        return True
+
+
+@contextmanager
+def webui(
+    setup: Setup,
+    *,
+    extension: bool = True,
+    probe: bool = True,
+    network_hook: bool = False,
+    checkpoint: str = "sd15",
+    tag: str = "run",
+    wait_model: bool = True,
+) -> Iterator[Running]:
+    """Start the WebUI; stop it on exit. `extension=False` starts the same WebUI without Accelerator."""
+    if not port_free(setup.harness.port):
+        raise SystemExit(f"port {setup.harness.port} is taken; stop that WebUI or pass --port")
+    data = setup.work / f"data-{tag}"
+    (data / "extensions").mkdir(parents=True)
+    target = dataclasses.replace(setup.harness, webui=data)  # install_extension links into <webui>/extensions
+    if extension:
+        stack.install_extension(target, setup.snapshot)
+    timings, network_log = data / "timings.jsonl", data / "network.jsonl"
+    if probe:
+        (data / "extensions" / "zz-accelerator-timing-probe").symlink_to(PROBE, target_is_directory=True)
+    env = {"ACCELERATOR_PRESETS_DIR": str(setup.manifest["presets"]), "ACC_BENCH_TIMINGS": str(timings)}
+    if network_hook:
+        env["PYTHONPATH"] = str(NETWORK_HOOK)
+        env["ACC_BENCH_NETWORK_LOG"] = str(network_log)
+        env["ACC_BENCH_WATCH"] = str(setup.snapshot)
+    models = setup.harness.webui / "models"
+    flags = ["--data-dir", str(data), "--models-dir", str(models), "--lora-dir", str(setup.lora_dir)]
+    flags += ["--ckpt", str(models / "Stable-diffusion" / CHECKPOINTS[checkpoint])]
+    log = data / "webui.log"
+    with FakeHub(Path(str(setup.manifest["hub"]))) as hub:
+        env["HF_ENDPOINT"] = hub.endpoint
+        started = time.monotonic()
+        process = stack.start_webui(setup.harness, env, log, flags)
+        running = Running(
+            setup.host,
+            setup.harness.url,
+            process,
+            log,
+            hub,
+            setup.manifest,
+            setup.work,
+            timings,
+            network_log,
+            setup.lora_dir,
+            started,
+        )
+        try:
+            if wait_model:
+                wait_for_model(running)
+            running.ready = time.monotonic()
+            yield running
+        finally:
+            stack.stop_webui(process)
+
+
+def wait_for_model(running: Running, timeout: float = 600) -> None:
+    """A1111 loads the checkpoint at start; wait for its log line (Forge loads lazily: nothing to wait for)."""
+    if running.host == "forge":
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "Model loaded in" in running.log.read_text(errors="replace"):
+            return
+        if running.process.poll() is not None:
+            raise RuntimeError(f"the WebUI exited; see {running.log}")
+        time.sleep(1)
+    raise RuntimeError(f"no 'Model loaded' line within {timeout} s; see {running.log}")
+
+
+def read_timings(running: Running) -> list[dict[str, Any]]:
+    if not running.timings.exists():
+        return []
+    return [json.loads(line) for line in running.timings.read_text().splitlines() if line.strip()]
+
+
+def run_pytest(args: argparse.Namespace) -> int:
+    setup = prepare(args.host, args.port)
+    with webui(setup, probe=False, tag="pytest") as running:
+        env = {
+            **os.environ,
+            "WEBUI_URL": running.url,
+            "WEBUI_LOG": str(running.log),
+            "WEBUI_HOST": args.host,
+            "ACC_E2E_MANIFEST": str(Path(str(setup.manifest["presets"])).parent / "manifest.json"),
+            "ACC_E2E_LORA_DIR": str(setup.lora_dir),
+            "ACC_E2E_SDXL": "",
+        }
+        code = subprocess.call([sys.executable, "-m", "pytest", "-q", *args.pytest_args], cwd=REPO, env=env)
+    if code == 0:
+        shutil.rmtree(setup.work, ignore_errors=True)
+    else:
+        print(f"kept {setup.work} (WebUI log: {running.log})")
+    return code
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_test = sub.add_parser("pytest", help="start an isolated WebUI and run pytest against it")
+    p_test.add_argument("--host", choices=sorted(PORTS), default="a1111")
+    p_test.add_argument("--port", type=int, default=None, help="default 7885 (A1111) / 7886 (Forge)")
+    p_test.add_argument("pytest_args", nargs="*")
+    args = parser.parse_args()
+    return run_pytest(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
