@@ -24,6 +24,8 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 # The WebUI finds a LoRA by file stem and parses tags with `<(\w+):([^>]+)>` split on ':'.
 _SAVE_AS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*\.safetensors$")
+# A file the user already has: the WebUI's tag parser stops at ':' and '>'.
+_LOCAL_NAME = re.compile(r"^[^:<>/\\]+\.safetensors$")
 NEGATIVE_PROMPT_VALUES = ("no", "weak", "yes")
 
 
@@ -39,7 +41,12 @@ class PresetError(ValueError):
 
 @dataclass(frozen=True)
 class LoraFile:
-    """One LoRA file on the Hugging Face Hub, pinned so that exactly these bytes are used."""
+    """One LoRA file on the Hugging Face Hub, pinned so that exactly these bytes are used.
+
+    A user recipe may instead name a file the user already keeps in the LoRA folder: `local` is then its
+    path relative to that folder, nothing is downloaded, and `sha256` (optional, "" when not given) and
+    `size` (0: unknown) describe it only as far as the recipe says.
+    """
 
     repo_id: str
     filename: str
@@ -47,6 +54,7 @@ class LoraFile:
     sha256: str
     size: int
     save_as: str
+    local: str = ""
 
     @property
     def stem(self) -> str:
@@ -54,8 +62,27 @@ class LoraFile:
         return self.save_as[: -len(".safetensors")]
 
     @property
+    def is_local(self) -> bool:
+        return bool(self.local)
+
+    @property
     def url(self) -> str:
+        if self.is_local:
+            return ""
         return f"https://huggingface.co/{self.repo_id}/resolve/{self.revision}/{self.filename}"
+
+
+def local_lora_file(relative: str, sha256: str = "") -> LoraFile:
+    """A LoraFile for a file already in the LoRA folder (`relative` uses `/` separators)."""
+    return LoraFile(
+        repo_id="",
+        filename=relative,
+        revision="",
+        sha256=sha256,
+        size=0,
+        save_as=relative.rsplit("/", 1)[-1],
+        local=relative,
+    )
 
 
 @dataclass(frozen=True)
@@ -188,7 +215,20 @@ class _Reader:
         return _Reader(self.source, self.get(key, dict), self._where(key))
 
 
+def _parse_local_file(reader: _Reader) -> LoraFile:
+    relative = reader.text("local")
+    parts = relative.split("/")
+    if "\\" in relative or relative.startswith("/") or ":" in parts[0] or any(p in ("", ".", "..") for p in parts):
+        raise reader.fail("local", f"{relative!r} must be a relative path inside the LoRA folder, with / separators")
+    if not _LOCAL_NAME.match(parts[-1]):
+        raise reader.fail("local", f"{parts[-1]!r} must be a *.safetensors name without ':', '<' or '>'")
+    sha256 = reader.text("sha256", _HEX64) if "sha256" in reader.data else ""
+    return local_lora_file(relative, sha256)
+
+
 def _parse_file(reader: _Reader) -> LoraFile:
+    if "local" in reader.data:
+        return _parse_local_file(reader)
     size = reader.get("size", int)
     if size <= 0:
         raise reader.fail("size", "must be a positive number of bytes")

@@ -18,6 +18,7 @@ from lib_accelerator import catalog as catalog_module
 from lib_accelerator import download, lora_prepare
 from lib_accelerator import request as request_module
 from lib_accelerator.catalog import Catalog, LoraFile
+from lib_accelerator.hashcache import CACHE_NAME, HashCache
 from lib_accelerator.plan import GenerationContext, PlanError, make_plan, resolve_variant
 from lib_accelerator.request import Request, RequestError
 from lib_accelerator.webui import host, settings
@@ -90,9 +91,32 @@ def _progress(name: str) -> download.Progress:
     return report
 
 
+def _local_path(file: LoraFile, options: download.DownloadOptions) -> Path:
+    """A recipe's own LoRA, already in the LoRA folder; checked against its sha256 when the recipe has one."""
+    path = Path(options.lora_dir) / file.local
+    if not path.is_file():
+        raise download.DownloadError(
+            f"Accelerator: {file.local} is not in the LoRA folder {options.lora_dir}; "
+            "put it back or choose another file for this recipe",
+            file,
+        )
+    if file.sha256:
+        cache = HashCache(download.target_path(file, options).with_name(CACHE_NAME))
+        actual = cache.sha256(path)
+        if actual != file.sha256:
+            raise download.DownloadError(
+                f"Accelerator: {file.local} has changed since the recipe was saved "
+                f"(sha256 {actual[:12]}…, the recipe says {file.sha256[:12]}…)",
+                file,
+            )
+    return path
+
+
 def lora_path(file: LoraFile, variant_id: str, progress: download.Progress | None = None) -> Path:
     """The verified file on disk, downloading it first when allowed."""
     options = download_options()
+    if file.is_local:
+        return _local_path(file, options)
     present = download.find_present(file, options)
     if present is not None:
         return present
