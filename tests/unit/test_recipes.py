@@ -191,8 +191,17 @@ def test_local_file_in_a_preset(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "local",
-    ["../outside.safetensors", "/abs/x.safetensors", "C:/x.safetensors", "a\\b.safetensors", "x.pt", "a:b.safetensors"]
-    + ["dir//x.safetensors", "./x.safetensors", "x<y>.safetensors"],
+    [
+        "../outside.safetensors",
+        "/abs/x.safetensors",
+        "C:/x.safetensors",
+        "a\\b.safetensors",
+        "x.pt",
+        "a:b.safetensors",
+        "dir//x.safetensors",
+        "./x.safetensors",
+        "x<y>.safetensors",
+    ],
 )
 def test_local_file_outside_the_lora_folder_or_unusable_as_a_tag_is_refused(local: str) -> None:
     data = _data()
@@ -228,3 +237,21 @@ def test_lora_file_keeps_its_positional_form() -> None:
     file = LoraFile("a/b", "f.safetensors", "0" * 40, "1" * 64, 10, "x.safetensors")
     assert not file.is_local and file.local == "" and file.stem == "x"
     assert file.url == f"https://huggingface.co/a/b/resolve/{'0' * 40}/f.safetensors"
+
+
+def test_every_panel_text_has_a_japanese_translation() -> None:
+    """Labels, buttons and tooltips of the panel (fixed English text) are keys of localizations/ja_JP.json."""
+    import re
+
+    repo = Path(__file__).resolve().parents[2]
+    source = (repo / "lib_accelerator" / "webui" / "ui.py").read_text(encoding="utf-8")
+    texts = set(re.findall(r'(?:label|tooltip)="([^"]+)"', source))
+    texts |= set(re.findall(r'gr\.Button\(\s*value="([^"]+)"', source))
+    texts |= set(re.findall(r'^METHOD_FILE = "([^"]+)"', source, re.MULTILINE))
+    tooltips = re.findall(r'tooltip="([^"]+)"\s*"([^"]+)"', source)  # tooltips split over two lines
+    texts |= {a + b for a, b in tooltips}
+    japanese = json.loads((repo / "localizations" / "ja_JP.json").read_text(encoding="utf-8"))
+    halves = {a for a, _ in tooltips}
+    missing = sorted(t for t in texts - halves - {"Accelerator"} if t not in japanese)
+    assert len(texts) > 20 and missing == []
+    assert all(value and value != key for key, value in japanese.items())

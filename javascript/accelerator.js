@@ -1,0 +1,169 @@
+// Accelerator: "Render final" / "Draft again" and small page helpers. One global: window.accelerator.
+//
+// The buttons run in the browser: they read the seed of the image selected in the gallery from the
+// WebUI's generation info (a hidden textarea holding Processed.js()), put it into the tab's seed field,
+// switch the Accelerator accordion off (final) or on (draft) and press Generate. The user's own steps,
+// CFG, sampler and schedule are in the main controls, which Accelerator never changes.
+
+window.accelerator = (function() {
+    'use strict';
+
+    var batches = {}; // tab -> batch count and size before "Render final" set them to 1
+
+    function app() {
+        return gradioApp();
+    }
+
+    function accordionId(tab) {
+        return 'script_' + tab + '_accelerator_accelerator';
+    }
+
+    function numberInput(elemId) {
+        return app().querySelector('#' + elemId + ' input[type=number]') || app().querySelector('#' + elemId + ' input');
+    }
+
+    function readNumber(elemId) {
+        var input = numberInput(elemId);
+        return input ? Number(input.value) : NaN;
+    }
+
+    function writeNumber(elemId, value) {
+        var input = numberInput(elemId);
+        if (!input || value === undefined || value === null) {
+            return false;
+        }
+        input.value = String(value);
+        updateInput(input);
+        return true;
+    }
+
+    function generationInfo(tab) {
+        var area = app().querySelector('#generation_info_' + tab + ' textarea');
+        if (!area || !area.value) {
+            return null;
+        }
+        try {
+            return JSON.parse(area.value);
+        } catch (e) {
+            return null;
+        }
+    }
+
+    // The index into all_seeds of the image selected in this tab's gallery. The gallery may start with
+    // the grid (index_of_first_image is then 1); the grid, or no selection, means the first image.
+    function selectedImage(tab, info) {
+        var shown = typeof selected_gallery_index === 'function' ? selected_gallery_index() : -1;
+        var index = shown - (info.index_of_first_image || 0);
+        return index >= 0 && index < info.all_seeds.length ? index : 0;
+    }
+
+    function selectedSeed(tab) {
+        var info = generationInfo(tab);
+        if (!info || !Array.isArray(info.all_seeds) || info.all_seeds.length === 0) {
+            return null;
+        }
+        var index = selectedImage(tab, info);
+        return {
+            seed: info.all_seeds[index],
+            subseed: Array.isArray(info.all_subseeds) ? info.all_subseeds[index] : null,
+            subseedStrength: Number(info.subseed_strength) || 0,
+        };
+    }
+
+    function setEnabled(tab, on) {
+        var box = app().querySelector('#' + accordionId(tab) + '-visible-checkbox');
+        if (box && box.checked !== on) {
+            // A click unlinks the checkbox from the accordion's open state (inputAccordion.js): the panel
+            // stays open while off, so "Draft again" is still at hand.
+            box.click();
+        }
+        return Boolean(box);
+    }
+
+    function oneImage(tab) {
+        var count = readNumber(tab + '_batch_count');
+        var size = readNumber(tab + '_batch_size');
+        if (count > 1 || size > 1) {
+            batches[tab] = {count: count, size: size};
+            writeNumber(tab + '_batch_count', 1);
+            writeNumber(tab + '_batch_size', 1);
+        }
+    }
+
+    function restoreBatch(tab) {
+        var saved = batches[tab];
+        if (saved) {
+            writeNumber(tab + '_batch_count', saved.count);
+            writeNumber(tab + '_batch_size', saved.size);
+            delete batches[tab];
+        }
+    }
+
+    function regenerate(tab, accelerated) {
+        var picked = selectedSeed(tab);
+        if (picked) {
+            writeNumber(tab + '_seed', picked.seed);
+            if (picked.subseedStrength > 0) {
+                writeNumber(tab + '_subseed', picked.subseed);
+            }
+        }
+        if (accelerated) {
+            restoreBatch(tab);
+        } else {
+            oneImage(tab);
+        }
+        setEnabled(tab, accelerated);
+        // Let gradio take the new values in before the click reads them.
+        setTimeout(function() {
+            var button = app().querySelector('#' + tab + '_generate');
+            if (button) {
+                button.click();
+            }
+        }, 250);
+        return [];
+    }
+
+    function translated(text) {
+        var table = window.localization || {};
+        return table[text] || text;
+    }
+
+    // Tool buttons show an emoji; give every button of the panel a spoken name from its tooltip.
+    function labelButtons() {
+        app().querySelectorAll('button[id*=_accelerator_][title], [id*=_accelerator_] button[title]').forEach(function(button) {
+            if (!button.getAttribute('aria-label')) {
+                button.setAttribute('aria-label', button.title);
+            }
+        });
+    }
+
+    function setup() {
+        // gradio keeps the page config of server start; the recipe lists are fetched again per page.
+        ['txt2img', 'img2img'].forEach(function(tab) {
+            var refresh = app().querySelector('#' + accordionId(tab) + '_recipe_refresh');
+            if (refresh) {
+                refresh.click();
+            }
+        });
+        labelButtons();
+    }
+
+    onUiLoaded(setup);
+    onAfterUiUpdate(labelButtons);
+
+    return {
+        renderFinal: function(tab) {
+            return regenerate(tab, false);
+        },
+        draftAgain: function(tab) {
+            return regenerate(tab, true);
+        },
+        selectedSeed: selectedSeed,
+        confirmDelete: function(id, method, variant) {
+            if (!id || !window.confirm(translated('Delete this recipe file?'))) {
+                return ['', method, variant];
+            }
+            return [id, method, variant];
+        },
+    };
+})();
