@@ -104,9 +104,28 @@ def make_fixture(folder: Path, families: tuple[str, ...]) -> dict[str, object]:
             method["variants"].append(variant)
             variants.append({"method": method["id"], **variant})
         (presets / f"e2e_{data['id']}.json").write_text(json.dumps(method, indent=1), encoding="utf-8")
-    manifest = {"hub": str(hub), "presets": str(presets), "variants": variants}
+    layouts = _layout_fixture(hub, presets)
+    manifest = {"hub": str(hub), "presets": str(presets), "variants": variants, "layouts": layouts}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest
+
+
+def _layout_fixture(hub: Path, presets: Path) -> list[dict[str, object]]:
+    """LoRAs in the dotted-diffusers and PEFT key layouts that the WebUI's loaders silently skip."""
+    template = json.loads((builtin_presets_dir() / "lcm.json").read_text(encoding="utf-8"))
+    base = next(v for v in template["variants"] if v["family"] == "sd15")
+    variants = []
+    for seed, layout in enumerate(("diffusers", "peft"), start=500):
+        filename = f"e2e-{layout}-sd15.safetensors"
+        blob = make_lora(hub / "acc-e2e" / "layouts" / E2E_REVISION / filename, "sd15", layout, seed=seed).read_bytes()
+        variants.append({
+            **base, "id": f"e2e-{layout}-sd15", "label": f"{layout} layout", "default": layout == "diffusers",
+            "file": {"repo_id": "acc-e2e/layouts", "filename": filename, "revision": E2E_REVISION,
+                     "sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob), "save_as": filename},
+        })  # fmt: skip
+    method = {**template, "id": "e2e_layouts", "name": "E2E key layouts", "variants": variants}
+    (presets / "e2e_layouts.json").write_text(json.dumps(method, indent=1), encoding="utf-8")
+    return [{"method": "e2e_layouts", "layout": v["label"].split()[0], **v} for v in variants]
 
 
 def _tcmalloc() -> str | None:

@@ -1,0 +1,37 @@
+"""LoRAs in key layouts the WebUI silently ignores change the image only after Accelerator converts them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import WebUI, accelerate, image_digest, params
+
+
+@pytest.fixture(scope="module")
+def layouts(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = manifest.get("layouts", [])
+    if not found:
+        pytest.skip("the manifest has no layout fixtures")
+    return found
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["diffusers", "peft"])
+def test_converted_file_changes_the_image_where_the_original_does_not(
+    webui: WebUI, layouts: list[dict[str, Any]], index: int
+) -> None:
+    variant = layouts[index]
+    stem = variant["file"]["save_as"].removesuffix(".safetensors")
+    settings = {"steps": variant["steps"], "cfg_scale": variant["cfg"], "sampler_name": "LCM", "scheduler": "Simple"}
+    accelerated = webui.generate(alwayson_scripts=accelerate(variant=variant["id"]))
+    found = params(accelerated)
+    assert found["Lora hashes"].startswith(f"{stem}-kohya: "), found.get("Lora hashes")
+    assert accelerated["info"]["all_prompts"][0].endswith(f"<lora:{stem}-kohya:1>")
+    plain = webui.generate(**settings)
+    assert image_digest(accelerated) != image_digest(plain), "the converted LoRA did not change the image"
+    # The same original file, typed by hand: the WebUI accepts the tag and ignores every key.
+    webui.post("/sdapi/v1/refresh-loras", {})
+    by_hand = webui.generate(prompt=f"a red cube on a table <lora:{stem}:1>", **settings)
+    assert "Lora hashes" in params(by_hand)
+    assert image_digest(by_hand) == image_digest(plain), "the unconverted file changed the image after all"
