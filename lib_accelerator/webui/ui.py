@@ -482,7 +482,9 @@ def _wire_recipes(
             return [*unchanged, _note(_t("choose"), True)]
         return [*show(recipe.variant.id, recipe.id), _note(_t("applied", name=recipe.name))]
 
-    def on_refresh(current: str) -> list[Any]:
+    def on_refresh(current: str, variant_id: str, *shown: Any) -> list[Any]:
+        """Run on every page load too: gradio serves the page config of server start, so lists, the status
+        line (download state, language) and the proposal for the loaded checkpoint are fetched anew."""
         runtime.reload_catalog()
         found, errors = recipes.load_all(folder())
         proposal = recipes.for_checkpoint(found, _checkpoint_hash(), _current_family())
@@ -496,6 +498,7 @@ def _wire_recipes(
             _method_update(),
             gr.update(choices=[(r.name, r.id) for r in found], value=value),
             gr.update(choices=_file_choices()),
+            status_html(runtime.catalog(), str(variant_id or ""), (shown[0], shown[1], shown[2]), is_img2img),
             "".join(notes),
         ]
 
@@ -552,7 +555,10 @@ def _wire_recipes(
     p["save"].click(fn=on_save, inputs=inputs, outputs=[method, variant, chosen, message])
     p["apply"].click(fn=on_apply, inputs=[chosen], outputs=[*shown_outputs, message], show_progress=False)
     p["refresh"].click(
-        fn=on_refresh, inputs=[chosen], outputs=[method, chosen, p["lora"], message], show_progress=False
+        fn=on_refresh,
+        inputs=[chosen, variant, *values[:3]],
+        outputs=[method, chosen, p["lora"], status, message],
+        show_progress=False,
     )
     p["rename"].click(fn=on_rename, inputs=[chosen, p["new_name"]], outputs=[method, chosen, message])
     p["delete"].click(
