@@ -57,10 +57,18 @@ window.accelerator = (function() {
         return index >= 0 && index < info.all_seeds.length ? index : 0;
     }
 
+    // Without the generation info (a host that does not render hidden fields): the infotext shown under
+    // the gallery, which follows the selected image.
+    function seedFromInfotext(tab) {
+        var shown = app().querySelector('#html_info_' + tab);
+        var found = shown && /(?:^|[\s,])Seed:\s*(\d+)/.exec(shown.textContent || '');
+        return found ? {seed: Number(found[1]), subseed: null, subseedStrength: 0} : null;
+    }
+
     function selectedSeed(tab) {
         var info = generationInfo(tab);
         if (!info || !Array.isArray(info.all_seeds) || info.all_seeds.length === 0) {
-            return null;
+            return seedFromInfotext(tab);
         }
         var index = selectedImage(tab, info);
         return {
