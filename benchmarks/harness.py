@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -36,7 +37,44 @@ from tests.fakehub.server import FakeHub  # noqa: E402
 PORTS = {"a1111": 7885, "forge": 7886}  # never 7871/7881/7893/7894: other engineers' WebUIs use them
 PROBE = REPO / "benchmarks" / "timing_probe"  # benchmark-only extension, see its script's docstring
 NETWORK_HOOK = REPO / "benchmarks" / "network_hook"  # sitecustomize.py: log sockets opened by the extension
+MIN_AVAILABLE_MB = 1500  # like memwatch.sh: below this, kill our WebUI (only ours)
 CHECKPOINTS = {"sd15": "random-sd15.safetensors", "sdxl": "random-sdxl.safetensors"}
+
+
+def available_mb() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+class MemoryGuard(threading.Thread):
+    """Kill our own WebUI, found by its private --data-dir in the command line (so already while it starts),
+    if the machine runs out of memory; never any other process."""
+
+    def __init__(self, marker: str) -> None:
+        super().__init__(daemon=True)
+        self.marker, self.stop, self.fired = marker, threading.Event(), False
+
+    def ours(self) -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+                except OSError:
+                    continue
+                if b"launch.py" in cmdline and self.marker.encode() in cmdline:
+                    found.append(int(entry.name))
+        return found
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            if available_mb() < MIN_AVAILABLE_MB:
+                for pid in self.ours():
+                    self.fired = True
+                    print(f"MemAvailable < {MIN_AVAILABLE_MB} MB: killing our WebUI {pid}", flush=True)
+                    os.kill(pid, 9)
 
 
 @dataclass
@@ -126,7 +164,15 @@ def webui(
     with FakeHub(Path(str(setup.manifest["hub"]))) as hub:
         env["HF_ENDPOINT"] = hub.endpoint
         started = time.monotonic()
-        process = stack.start_webui(setup.harness, env, log, flags)
+        guard = MemoryGuard(str(data))
+        guard.start()
+        try:
+            process = stack.start_webui(setup.harness, env, log, flags)
+        except RuntimeError:
+            guard.stop.set()
+            if guard.fired:
+                raise SystemExit(f"our WebUI was killed while starting: MemAvailable < {MIN_AVAILABLE_MB} MB") from None
+            raise
         running = Running(
             setup.host,
             setup.harness.url,
@@ -146,7 +192,10 @@ def webui(
             running.ready = time.monotonic()
             yield running
         finally:
+            guard.stop.set()
             stack.stop_webui(process)
+        if guard.fired:
+            raise SystemExit(f"our WebUI was killed: MemAvailable fell below {MIN_AVAILABLE_MB} MB")
 
 
 def wait_for_model(running: Running, timeout: float = 600) -> None:
