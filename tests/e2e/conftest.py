@@ -50,7 +50,24 @@ class WebUI:
         assert response.status_code == 200, response.text[:2000]
         result = response.json()
         result["info"] = json.loads(result["info"])
+        _record(kind, payload, result)
         return result
+
+
+def _record(kind: str, payload: dict[str, Any], result: dict[str, Any]) -> None:
+    """Keep each request's infotext and image digest (ACC_E2E_RECORD), for the issue notes and debugging."""
+    path = os.environ.get("ACC_E2E_RECORD")
+    if not path:
+        return
+    entry = {
+        "test": os.environ.get("PYTEST_CURRENT_TEST", ""),
+        "kind": kind,
+        "accelerator": payload.get("alwayson_scripts", {}).get("accelerator"),
+        "infotexts": result["info"].get("infotexts", []),
+        "digests": [hashlib.sha256(base64.b64decode(i)).hexdigest()[:16] for i in result.get("images", [])],
+    }
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry) + "\n")
 
 
 def accelerate(**values: Any) -> dict[str, Any]:
