@@ -1,0 +1,146 @@
+"""Comparing recipes: the X/Y/Z plot with Accelerator's axes, and the one-click comparison route."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import WebUI, params
+
+SEED = 4321
+
+
+def _axis_index(webui: WebUI, label: str) -> int:
+    info = webui.get("/sdapi/v1/script-info")
+    grid = next(s for s in info if s["name"] == "x/y/z plot" and not s["is_img2img"])
+    choices = grid["args"][0]["choices"]
+    assert label in choices, f"{label!r} is not an X/Y/Z axis: {choices}"
+    return int(choices.index(label))
+
+
+def _grid_request(webui: WebUI, methods: str, strengths: str) -> dict[str, Any]:
+    x = _axis_index(webui, "[Accelerator] Method")
+    y = _axis_index(webui, "[Accelerator] Strength")
+    nothing = _axis_index(webui, "Nothing")
+    script_args = [
+        x,
+        methods,
+        [],
+        y,
+        strengths,
+        [],
+        nothing,
+        "",
+        [],
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        0,
+        True,
+    ]
+    payload = {
+        "prompt": "a red cube on a table", "seed": SEED, "width": 64, "height": 64, "steps": 3,
+        "sampler_name": "Euler a", "cfg_scale": 7, "send_images": True, "save_images": False,
+        "script_name": "x/y/z plot", "script_args": script_args,
+    }  # fmt: skip
+    response = webui.post("/sdapi/v1/txt2img", payload)
+    assert response.status_code == 200, response.text[:2000]
+    result: dict[str, Any] = response.json()
+    result["info"] = json.loads(result["info"])
+    return result
+
+
+def _digest(b64: str) -> str:
+    return hashlib.sha256(base64.b64decode(b64)).hexdigest()
+
+
+def _fields(text: str) -> dict[str, str]:
+    return params({"info": {"infotexts": [text]}})
+
+
+def test_method_by_strength_grid_keeps_each_cell_to_its_own_recipe(webui: WebUI, manifest: dict[str, Any]) -> None:
+    sd15 = {v["method"]: v for v in manifest["variants"] if v["family"] == "sd15"}
+    if not {"e2e_hyper_sd", "e2e_lcm"} <= set(sd15):
+        pytest.skip("the fixture lacks the SD1.5 Hyper-SD and LCM variants")
+    result = _grid_request(webui, "off, e2e_hyper_sd, e2e_lcm", "0.5, 1")
+    cells, texts = result["images"][1:], result["info"]["infotexts"][1:]
+    assert len(cells) == 6, f"expected 3 x 2 cells plus the grid, got {len(result['images'])} images"
+    found = [_fields(t) for t in texts]
+    prompts = [t.split("\n")[0] for t in texts]
+    by_cell = {(i % 3, i // 3): (found[i], prompts[i], _digest(cells[i])) for i in range(6)}
+    for row, strength in enumerate(("0.5", "1")):
+        off, off_prompt, _ = by_cell[(0, row)]
+        assert "Accelerator" not in off and "Lora hashes" not in off and "<lora:" not in off_prompt
+        for column, method in ((1, "e2e_hyper_sd"), (2, "e2e_lcm")):
+            fields, prompt, _ = by_cell[(column, row)]
+            variant = sd15[method]
+            assert fields["Accelerator"] == variant["id"]
+            assert int(fields["Steps"]) == variant["steps"]
+            stem = variant["file"]["save_as"].removesuffix(".safetensors")
+            assert prompt.count(f"<lora:{stem}:") == 1 and prompt.count("<lora:") == 1
+            assert prompt.endswith(f"<lora:{stem}:{strength}>")
+            assert fields.get("Accelerator strength") == ("0.5" if strength == "0.5" else None)
+    digests = {cell: image for cell, (_, _, image) in by_cell.items()}
+    assert digests[(0, 0)] == digests[(0, 1)], "the off column must not depend on the strength axis"
+    assert len({digests[(c, r)] for c in (1, 2) for r in (0, 1)}) == 4, "different recipes gave equal images"
+    plain = webui.generate(seed=SEED)
+    assert _digest(plain["images"][0]) == digests[(0, 0)], "the off column differs from a plain run"
+
+
+def test_invalid_grid_value_is_refused_before_the_first_image(webui: WebUI) -> None:
+    x = _axis_index(webui, "[Accelerator] Method")
+    nothing = _axis_index(webui, "Nothing")
+    script_args = [
+        x,
+        "e2e_lcm, warp",
+        [],
+        nothing,
+        "",
+        [],
+        nothing,
+        "",
+        [],
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        0,
+        True,
+    ]
+    payload = {"prompt": "x", "seed": 1, "width": 64, "height": 64, "steps": 2, "script_name": "x/y/z plot",
+               "script_args": script_args, "send_images": True, "save_images": False}  # fmt: skip
+    response = webui.post("/sdapi/v1/txt2img", payload)
+    assert response.status_code != 200
+    assert "unknown value 'warp'" in response.text
+
+
+def test_compare_route_returns_a_labelled_timed_grid(webui: WebUI, manifest: dict[str, Any]) -> None:
+    response = webui.post(
+        "/accelerator/v1/compare",
+        {"prompt": "a red cube", "seed": SEED, "width": 64, "height": 64, "steps": 3, "methods": ["e2e_lcm"]},
+    )
+    assert response.status_code == 200, response.text[:2000]
+    result = response.json()
+    assert len(result["labels"]) == 2 and result["labels"][0].startswith("Off (your settings)")
+    assert all(seconds > 0 for seconds in result["seconds"])
+    assert result["labels"][1].endswith(f"{result['seconds'][1]:.1f} s")
+    assert "Accelerator: " not in result["infotexts"][0] and "Accelerator: e2e-lcm" in result["infotexts"][1]
+    assert "Accelerator comparison: " in result["info"]
+    from PIL import Image
+
+    grid = Image.open(io.BytesIO(base64.b64decode(result["grid"])))
+    assert grid.width >= 2 * 64 and grid.height > 64  # two images side by side, labels above
+    bad = webui.post("/accelerator/v1/compare", {"prompt": "x", "speed": 9})
+    assert bad.status_code == 422 and "unknown field(s) speed" in bad.text
