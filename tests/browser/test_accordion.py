@@ -45,7 +45,7 @@ def test_accordion_renders_in_both_tabs_and_ticking_opens_it(page: Any, shots: A
 
     accordion = Accordion(page, "txt2img")
     page.mouse.move(0, 0)
-    shots.save(page, "accordion", [accordion.root])
+    shots.save(page, "accordion", [accordion.root], pad=6)
 
 
 def test_fresh_page_shows_the_default_variant_for_the_loaded_model(page: Any, catalog: Any) -> None:
@@ -82,7 +82,7 @@ def test_choosing_a_method_updates_variant_and_prefilled_values(page: Any, catal
     expect(accordion.method.input).to_have_value(chosen)
     _expect_prefilled(accordion, lcm.default_variant(FAMILY))
     page.mouse.move(0, 0)
-    shots.save(page, "method-choice", [accordion.root])
+    shots.save(page, "method-choice", [accordion.root], pad=6)
 
     hyper = catalog.method("hyper_sd")
     accordion.choose_method(hyper.id, hyper.name)
