@@ -230,8 +230,16 @@ def save(folder: Path, data: dict[str, Any], taken: Collection[str] = ()) -> Rec
     clash = sorted((set(taken) - mine) & {recipe.id, recipe.variant.id})
     if clash:
         raise RecipeError(f"the id {clash[0]!r} is already used by another preset; choose another name")
+    _check_name_free(folder, recipe.name, recipe.id)
     _write(path, data)
     return recipe
+
+
+def _check_name_free(folder: Path, name: str, recipe_id: str) -> None:
+    """Recipes are chosen by name in the panel, so two recipes never share one."""
+    others, _ = load_all(folder)
+    if any(r.name.casefold() == name.casefold() and r.id != recipe_id for r in others):
+        raise RecipeError(f"another recipe is already called {name!r}; choose another name")
 
 
 def rename(folder: Path, recipe_id: str, new_name: str) -> Recipe:
@@ -240,6 +248,7 @@ def rename(folder: Path, recipe_id: str, new_name: str) -> Recipe:
     if not new_name:
         raise RecipeError("give the new name")
     recipe = find(folder, recipe_id)
+    _check_name_free(folder, new_name, recipe.id)
     data = _read(recipe.path)
     data["name"] = new_name
     data["variants"][0]["label"] = new_name

@@ -116,28 +116,40 @@ def _checkpoint_hash() -> str:
     return str(found or "")
 
 
-def _method_choices(loaded: Catalog) -> list[tuple[str, str]]:
+# gradio 3.41 turns (label, value) choices into the text "('label', 'value')"; there the ids are shown, and
+# the status line names the method and variant.
+LABELLED_CHOICES = int(gr.__version__.split(".")[0]) >= 4
+
+
+def _choices(pairs: list[tuple[str, str]]) -> list[Any]:
+    return list(pairs) if LABELLED_CHOICES else [value for _, value in pairs]
+
+
+def _method_choices(loaded: Catalog) -> list[Any]:
     choices = []
     for method in loaded.methods:
         families = ", ".join(dict.fromkeys(family_label(v.family) for v in method.variants))
         suffix = " (experimental)" if method.experimental else ""
         choices.append((f"{method.name}{suffix} · {families}", method.id))
-    return choices
+    return _choices(choices)
 
 
-def _variant_choices(loaded: Catalog, method_id: str, family: str | None) -> list[tuple[str, str]]:
+def _variant_choices(loaded: Catalog, method_id: str, family: str | None) -> list[Any]:
     method = loaded.method(method_id)
     if method is None:
         return []
     pool = method.variants_for(family) if family and method.variants_for(family) else method.variants
-    return [(f"{family_label(v.family)} · {v.label}", v.id) for v in pool]
+    return _choices([(f"{family_label(v.family)} · {v.label}", v.id) for v in pool])
 
 
 def _default_variant(loaded: Catalog, method_id: str, family: str | None) -> Variant | None:
     method = loaded.method(method_id)
     if method is None:
         return None
-    return (method.default_variant(family) if family else None) or method.variants[0]
+    if family:
+        return method.default_variant(family) or method.variants[0]
+    # No model loaded yet (A1111 loads it while the UI is built): a default of the first family listed.
+    return next((v for v in method.variants if v.default), method.variants[0])
 
 
 def _file_line(variant: Variant) -> str:
@@ -182,7 +194,9 @@ def status_html(
         )
     if method is not None and method.homepage:
         links.append(f'<a href="{html.escape(method.homepage)}" target="_blank" rel="noopener">{_t("source")}</a>')
+    title = f"{method.name} · {family_label(variant.family)} · {variant.label}" if method else variant.label
     parts = [
+        f"<div class='accelerator-title'><b>{html.escape(title)}</b> ({html.escape(variant.id)})</div>",
         f"<div class='accelerator-file'>{_file_line(variant)}</div>",
         f"<div class='accelerator-guide'>{html.escape(' '.join(g for g in guide if g))}</div>",
         f"<div class='accelerator-links'>{' · '.join(links)}</div>",
@@ -353,9 +367,15 @@ def _download_now(variant_id: str, progress: Any = gr.Progress()) -> str:  # noq
     return status_html(loaded, variant_id)
 
 
-def _recipe_choices() -> list[tuple[str, str]]:
+def _recipe_choices() -> list[str]:
+    """Recipes are listed by name (names are unique: saving or renaming refuses a name in use)."""
     found, _ = recipes.load_all(_recipe_folder())
-    return [(r.name, r.id) for r in found]
+    return [r.name for r in found]
+
+
+def _recipe_id(shown: Any) -> str:
+    found, _ = recipes.load_all(_recipe_folder())
+    return next((r.id for r in found if shown in (r.name, r.id)), "")
 
 
 def _file_choices() -> list[str]:
@@ -386,7 +406,7 @@ def _recipe_panel(elem_id: Callable[[str], str], proposed: recipes.Recipe | None
             chosen = gr.Dropdown(
                 label="Saved recipe",
                 choices=_recipe_choices(),
-                value=proposed.id if proposed else None,
+                value=proposed.name if proposed else None,
                 elem_id=elem_id("accelerator_recipe_list"),
             )
             refresh = ToolButton(
@@ -470,14 +490,14 @@ def _wire_recipes(
         return [
             _method_update(recipe.id),
             gr.update(choices=_variant_choices(runtime.catalog(), recipe.id, None), value=recipe.variant.id),
-            gr.update(choices=_recipe_choices(), value=recipe.id),
+            gr.update(choices=_recipe_choices(), value=recipe.name),
             _note(text),
         ]
 
-    def on_apply(recipe_id: str) -> list[Any]:
+    def on_apply(shown: str) -> list[Any]:
         runtime.reload_catalog()
         try:
-            recipe = recipes.find(folder(), str(recipe_id or ""))
+            recipe = recipes.find(folder(), _recipe_id(shown))
         except recipes.RecipeError:
             return [*unchanged, _note(_t("choose"), True)]
         return [*show(recipe.variant.id, recipe.id), _note(_t("applied", name=recipe.name))]
@@ -489,33 +509,33 @@ def _wire_recipes(
         found, errors = recipes.load_all(folder())
         proposal = recipes.for_checkpoint(found, _checkpoint_hash(), _current_family())
         notes = [_note(_t("count", count=len(found), path=folder()))]
-        value = current if current in {r.id for r in found} else None
-        if proposal is not None and value in (None, proposal.id):
-            value = proposal.id
+        value = current if current in {r.name for r in found} else None
+        if proposal is not None and value in (None, proposal.name):
+            value = proposal.name
             notes.append(_note(_t("proposed", name=proposal.name)))
         notes += [_note(_t("broken", error=error), True) for error in errors]
         return [
             _method_update(),
-            gr.update(choices=[(r.name, r.id) for r in found], value=value),
+            gr.update(choices=[r.name for r in found], value=value),
             gr.update(choices=_file_choices()),
             status_html(runtime.catalog(), str(variant_id or ""), (shown[0], shown[1], shown[2]), is_img2img),
             "".join(notes),
         ]
 
-    def on_rename(recipe_id: str, new_name: str) -> list[Any]:
+    def on_rename(shown: str, new_name: str) -> list[Any]:
         try:
-            recipe = recipes.rename(folder(), str(recipe_id or ""), str(new_name or ""))
+            recipe = recipes.rename(folder(), _recipe_id(shown), str(new_name or ""))
         except (recipes.RecipeError, PresetError, OSError) as error:
             return [gr.update(), gr.update(), _note(str(error), True)]
         runtime.reload_catalog()
-        listed = gr.update(choices=_recipe_choices(), value=recipe.id)
+        listed = gr.update(choices=_recipe_choices(), value=recipe.name)
         return [_method_update(), listed, _note(_t("renamed", name=recipe.name))]
 
-    def on_delete(recipe_id: str, method_id: str, variant_id: str) -> list[Any]:
-        if not recipe_id:  # nothing chosen, or the confirmation was declined
-            return [*unchanged, gr.update(), _note(_t("choose"), True)]
+    def on_delete(shown: str, method_id: str, variant_id: str) -> list[Any]:
+        if not shown:  # nothing chosen, or the confirmation was declined
+            return [*unchanged, gr.update(), gr.update()]
         try:
-            recipe = recipes.delete(folder(), str(recipe_id))
+            recipe = recipes.delete(folder(), _recipe_id(shown))
         except (recipes.RecipeError, OSError) as error:
             return [*unchanged, gr.update(), _note(str(error), True)]
         runtime.reload_catalog()
@@ -530,9 +550,9 @@ def _wire_recipes(
         shown = show(base.id, base.method_id) if base else unchanged
         return [*shown, listed, note]
 
-    def on_export(recipe_id: str) -> list[Any]:
+    def on_export(shown: str) -> list[Any]:
         try:
-            recipe = recipes.find(folder(), str(recipe_id or ""))
+            recipe = recipes.find(folder(), _recipe_id(shown))
         except recipes.RecipeError:
             return [None, _note(_t("choose"), True)]
         return [str(recipe.path), _note(_t("exported", name=recipe.name))]
@@ -546,7 +566,7 @@ def _wire_recipes(
         except (recipes.RecipeError, PresetError, OSError) as error:
             return [gr.update(), gr.update(), _note(str(error), True)]
         runtime.reload_catalog()
-        listed = gr.update(choices=_recipe_choices(), value=recipe.id)
+        listed = gr.update(choices=_recipe_choices(), value=recipe.name)
         return [_method_update(), listed, _note(_t("imported", name=recipe.name))]
 
     p = panel

@@ -104,6 +104,10 @@ def test_saving_again_replaces_the_recipe_but_never_shadows_another_preset(tmp_p
     assert again.variant.steps == 3 and len(recipes.load_all(tmp_path)[0]) == 1
     with pytest.raises(RecipeError, match="already used"):
         recipes.save(tmp_path, _data("Quick portraits 2"), TAKEN | {"my-quick-portraits-2"})
+    renamed = recipes.rename(tmp_path, again.id, "Portraits")
+    with pytest.raises(RecipeError, match="already called"):
+        recipes.save(tmp_path, _data("PORTRAITS"), TAKEN)
+    assert recipes.save(tmp_path, _data("Quick portraits"), TAKEN).name == "Quick portraits" != renamed.name
 
 
 def test_rename_changes_the_shown_name_and_keeps_the_ids(tmp_path: Path) -> None:
@@ -116,6 +120,10 @@ def test_rename_changes_the_shown_name_and_keeps_the_ids(tmp_path: Path) -> None
         recipes.rename(tmp_path, saved.id, " ")
     with pytest.raises(RecipeError, match="no recipe"):
         recipes.rename(tmp_path, "my_nothing", "x")
+    other = recipes.save(tmp_path, _data("Landscapes"), TAKEN)
+    with pytest.raises(RecipeError, match="already called"):  # the panel lists recipes by name
+        recipes.rename(tmp_path, other.id, "portraits, FAST")
+    assert recipes.rename(tmp_path, saved.id, "Portraits, fast").name == "Portraits, fast"  # its own name is fine
 
 
 def test_delete_removes_the_file(tmp_path: Path) -> None:
