@@ -14,7 +14,7 @@ SAMPLERS: dict[str, str | None] = {
     "dpmpp_sde": "DPM++ SDE",
     "dpmpp_2m": "DPM++ 2M",
     "ddim": "DDIM",
-    "tcd": None,
+    "tcd": None,  # set to "TCD" at start-up by webui/tcd_sampler.py, which adds that sampler where it is missing
 }
 
 # neutral schedule id -> WebUI "Schedule type" label

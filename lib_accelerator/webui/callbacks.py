@@ -8,7 +8,7 @@ from modules import script_callbacks
 
 from lib_accelerator import infotext
 from lib_accelerator.prompt import remove_lora_tag
-from lib_accelerator.webui import api, compare_ui, runtime, settings, xyz
+from lib_accelerator.webui import api, compare_ui, runtime, settings, tcd_sampler, xyz
 
 
 def _strip_recorded_tag(_text: str, params: dict[str, Any]) -> None:
@@ -26,6 +26,7 @@ def _strip_recorded_tag(_text: str, params: dict[str, Any]) -> None:
 def register() -> None:
     script_callbacks.on_ui_settings(settings.register)
     script_callbacks.on_infotext_pasted(_strip_recorded_tag)
+    script_callbacks.on_before_ui(tcd_sampler.register)
     script_callbacks.on_before_ui(xyz.register_axes)
     script_callbacks.on_after_component(compare_ui.WIRING.after_component)
     script_callbacks.on_app_started(api.register)
