@@ -1,0 +1,1 @@
+"""Contract tests: the WebUI glue against the real `modules` of a WebUI checkout (WEBUI_ROOT)."""
