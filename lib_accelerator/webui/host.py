@@ -21,6 +21,7 @@ from lib_accelerator.prompt import set_lora_tag
 _FIX_STEPS_OPTION = "img2img_fix_steps"
 _SKIP_UNCOND_OPTION = "skip_early_cond"  # A1111 1.10+: skip the unconditional pass up to this fraction
 _SKIP_UNCOND_INFOTEXT = "Skip Early CFG"
+_LORA_HASHES = "Lora hashes"
 FAST_PATH_ATTRIBUTE = "accelerator_cfg1_fast_path"
 
 
@@ -96,6 +97,14 @@ def clear_infotext(p: Any) -> None:
     # The X/Y/Z grid shares one extra_generation_params dict between its cells.
     for label in infotext.LABELS:
         p.extra_generation_params.pop(label, None)
+
+
+def forget_previous_cell_loras(p: Any) -> None:
+    """An X/Y/Z cell without Accelerator must not inherit the LoRA hashes of the accelerated cell before it
+    (the grid's cells share extra_generation_params, and the Lora extension only ever sets that key). The
+    key can only be there from an earlier cell: for this job the Lora extension writes it later, at
+    activation, for whatever LoRAs this cell's prompt names."""
+    p.extra_generation_params.pop(_LORA_HASHES, None)
 
 
 def _override(p: Any, key: str, value: Any) -> None:

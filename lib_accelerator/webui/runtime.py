@@ -167,6 +167,8 @@ def process(p: Any, args: tuple[Any, ...]) -> None:
         if not request.enabled:
             host.cancel_cfg1_fast_path(p)
             host.clear_infotext(p)
+            if getattr(p, XYZ_ATTRIBUTE, None):
+                host.forget_previous_cell_loras(p)
             p.extra_generation_params.pop(ERROR_LABEL, None)
             return
         _accelerate(p, request)

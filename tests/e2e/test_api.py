@@ -70,8 +70,12 @@ def test_accordion_off_changes_nothing(webui: WebUI) -> None:
     assert "Accelerator" not in infotext(off)
 
 
-def test_pasted_infotext_reproduces_the_image_without_doubling_the_tag(webui: WebUI) -> None:
+def test_pasted_infotext_reproduces_the_image_without_doubling_the_tag(webui: WebUI, host_kind: str) -> None:
     variant = SD15[0]
+    if host_kind == "forge":
+        probe = webui.post("/sdapi/v1/txt2img", {"infotext": "x\nSteps: 1, Size: 64x64", "send_images": False})
+        if probe.status_code == 500 and "parameterized generic" in probe.text:
+            pytest.skip("Forge's API rejects every `infotext` request (isinstance on a generic type in api.py)")
     first = webui.generate(alwayson_scripts=accelerate(variant=variant["id"], strength=0.8))
     assert params(first)["Accelerator strength"] == "0.8"
     response = webui.post("/sdapi/v1/txt2img", {"infotext": infotext(first), "send_images": True, "save_images": False})
@@ -84,9 +88,12 @@ def test_pasted_infotext_reproduces_the_image_without_doubling_the_tag(webui: We
     assert image_digest(again) == image_digest(first)
 
 
-def test_hires_fix_keeps_the_lora_and_the_method_settings(webui: WebUI) -> None:
+def test_hires_fix_keeps_the_lora_and_the_method_settings(webui: WebUI, host_kind: str) -> None:
     variant = SD15[0]
+    # Forge's API fails a hires request that does not name its hires modules ("in None").
+    forge_only = {"hr_additional_modules": ["Use same choices"]} if host_kind == "forge" else {}
     result = webui.generate(
+        **forge_only,
         enable_hr=True,
         hr_scale=1.5,
         hr_upscaler="Latent",

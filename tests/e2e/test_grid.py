@@ -79,7 +79,8 @@ def test_method_by_strength_grid_keeps_each_cell_to_its_own_recipe(webui: WebUI,
     by_cell = {(i % 3, i // 3): (found[i], prompts[i], _digest(cells[i])) for i in range(6)}
     for row, strength in enumerate(("0.5", "1")):
         off, off_prompt, _ = by_cell[(0, row)]
-        assert "Accelerator" not in off and "Lora hashes" not in off and "<lora:" not in off_prompt
+        assert "Accelerator" not in off, texts
+        assert "Lora hashes" not in off and "<lora:" not in off_prompt, texts
         for column, method in ((1, "e2e_hyper_sd"), (2, "e2e_lcm")):
             fields, prompt, _ = by_cell[(column, row)]
             variant = sd15[method]
