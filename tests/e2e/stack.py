@@ -216,7 +216,12 @@ def run(args: argparse.Namespace) -> int:
     with FakeHub(Path(str(manifest["hub"]))) as hub:
         env = {"HF_ENDPOINT": hub.endpoint, "ACCELERATOR_PRESETS_DIR": str(manifest["presets"])}
         print(f"e2e ({args.host}): starting the WebUI, log {log}", flush=True)
-        process = start_webui(harness, env, log, ["--lora-dir", str(lora_dir)])
+        flags = ["--lora-dir", str(lora_dir)]
+        if os.environ.get("ACC_E2E_LOW_MEMORY"):
+            # A1111 backs up every weight a LoRA touches (+3.4 GB on SD1.5); the functional path does not.
+            (work / "config.json").write_text(json.dumps({"lora_functional": True}), encoding="utf-8")
+            flags += ["--ui-settings-file", str(work / "config.json")]
+        process = start_webui(harness, env, log, flags)
         try:
             test_env = {
                 **os.environ,
