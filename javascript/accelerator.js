@@ -145,13 +145,24 @@ window.accelerator = (function() {
         });
     }
 
+    // gradio serves the page config of server start: the recipe lists and the status line are fetched
+    // again for each page. A click right at load can be lost before gradio listens, so it is repeated
+    // until the answer has arrived.
+    function refreshLists(tab, attempt) {
+        var refresh = app().querySelector('#' + accordionId(tab) + '_recipe_refresh');
+        var answer = app().querySelector('#' + accordionId(tab) + '_recipe_status .accelerator-status');
+        if (!refresh || answer || attempt >= 15) {
+            return;
+        }
+        refresh.click();
+        setTimeout(function() {
+            refreshLists(tab, attempt + 1);
+        }, 2000);
+    }
+
     function setup() {
-        // gradio keeps the page config of server start; the recipe lists are fetched again per page.
         ['txt2img', 'img2img'].forEach(function(tab) {
-            var refresh = app().querySelector('#' + accordionId(tab) + '_recipe_refresh');
-            if (refresh) {
-                refresh.click();
-            }
+            refreshLists(tab, 0);
         });
         labelButtons();
     }

@@ -160,7 +160,8 @@ def _file_line(variant: Variant) -> str:
     options = runtime.download_options()
     target = options.lora_dir / str(options.subfolder) / file.save_as
     state = _t("downloaded") if target.is_file() else _t("missing")
-    return f"<b>{html.escape(file.save_as)}</b> · {file.size / 1e6:.0f} MB · {state}"
+    size = f"{file.size / 1e6:.0f} MB" if file.size >= 1e7 else f"{file.size / 1e6:.2g} MB"
+    return f"<b>{html.escape(file.save_as)}</b> · {size} · {state}"
 
 
 def _warnings(variant: Variant, values: tuple[Any, Any, Any]) -> list[str]:
