@@ -414,12 +414,12 @@ def _recipe_panel(elem_id: Callable[[str], str], proposed: recipes.Recipe | None
                 value="\U0001f504", elem_id=elem_id("accelerator_recipe_refresh"), tooltip="Reload my recipes"
             )
             apply = gr.Button(value="Apply recipe", elem_id=elem_id("accelerator_recipe_apply"))
+            export = gr.Button(value="Export recipe", elem_id=elem_id("accelerator_recipe_export"))
         with FormRow(elem_classes=["accelerator-row"]):
             new_name = gr.Textbox(label="New recipe name", max_lines=1, elem_id=elem_id("accelerator_recipe_new_name"))
             rename = gr.Button(value="Rename recipe", elem_id=elem_id("accelerator_recipe_rename"))
             delete = gr.Button(value="Delete recipe", elem_id=elem_id("accelerator_recipe_delete"), variant="stop")
-        with FormRow(elem_classes=["accelerator-row"]):
-            export = gr.Button(value="Export recipe", elem_id=elem_id("accelerator_recipe_export"))
+        with FormRow(elem_classes=["accelerator-row", "accelerator-files"]):
             exported = gr.File(
                 label="Exported recipe", interactive=False, elem_id=elem_id("accelerator_recipe_file_out")
             )
