@@ -140,12 +140,15 @@ def webui(
     checkpoint: str = "sd15",
     tag: str = "run",
     wait_model: bool = True,
+    config: dict[str, Any] | None = None,
 ) -> Iterator[Running]:
     """Start the WebUI; stop it on exit. `extension=False` starts the same WebUI without Accelerator."""
     if not port_free(setup.harness.port):
         raise SystemExit(f"port {setup.harness.port} is taken; stop that WebUI or pass --port")
     data = setup.work / f"data-{tag}"
     (data / "extensions").mkdir(parents=True)
+    if config:  # the private config.json the WebUI starts with, e.g. {"lora_functional": true}
+        (data / "config.json").write_text(json.dumps(config), encoding="utf-8")
     target = dataclasses.replace(setup.harness, webui=data)  # install_extension links into <webui>/extensions
     if extension:
         stack.install_extension(target, setup.snapshot)
@@ -220,7 +223,8 @@ def read_timings(running: Running) -> list[dict[str, Any]]:
 
 def run_pytest(args: argparse.Namespace) -> int:
     setup = prepare(args.host, args.port)
-    with webui(setup, probe=False, tag="pytest") as running:
+    config = {"lora_functional": True} if args.lora_functional else None
+    with webui(setup, probe=False, tag="pytest", config=config) as running:
         env = {
             **os.environ,
             "WEBUI_URL": running.url,
@@ -244,6 +248,11 @@ def main() -> int:
     p_test = sub.add_parser("pytest", help="start an isolated WebUI and run pytest against it")
     p_test.add_argument("--host", choices=sorted(PORTS), default="a1111")
     p_test.add_argument("--port", type=int, default=None, help="default 7885 (A1111) / 7886 (Forge)")
+    p_test.add_argument(
+        "--lora-functional",
+        action="store_true",
+        help="start with lora_functional=true: A1111 then skips its +3.4 GB weight backup (when memory is short)",
+    )
     p_test.add_argument("pytest_args", nargs="*")
     args = parser.parse_args()
     return run_pytest(args)

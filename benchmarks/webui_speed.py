@@ -220,8 +220,7 @@ def main_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str, 
         per_size: dict[str, Any] = {}
         steady = None  # records from here on: every LoRA downloaded, the WebUI warm
         for size in args.sizes:
-            fit_steps = (2, 12) if size <= 64 else (2, 8)
-            probe_steps = 12 if size <= 64 else 6
+            fit_steps, probe_steps = (2, 8), 6  # 8 = Hyper-SD's steps; 6 steps give 5 step intervals
             applied = warm_up(client, variants, size)
             steady = client.seen if steady is None else steady
             rounds = []
@@ -524,14 +523,18 @@ def main() -> int:
     for host in args.hosts:
         setup = harness.prepare(host)
         print(f"[{host}] work folder {setup.work}", flush=True)
+        phases = []
         if {"fastpath", "speedup", "overhead"} & set(args.parts):
-            main_run(args, setup, results)
+            phases.append(main_run)
         if "startup" in args.parts and host in args.startup_hosts:
-            startup_run(args, setup, results)
+            phases.append(startup_run)
         if "memory" in args.parts and host in args.memory_hosts:
-            memory_run(args, setup, results)
-        if args.json:
-            args.json.write_text(json.dumps(results, indent=1, default=str))
+            phases.append(memory_run)
+        for phase in phases:
+            phase(args, setup, results)
+            if args.json:  # after every phase, so a stopped run keeps what it measured
+                args.json.write_text(json.dumps(results, indent=1, default=str))
+            print(report(results), flush=True)
     results["_meta"]["minutes"] = (time.monotonic() - started) / 60
     results["_meta"]["load"] = os.getloadavg()
     if args.json:
