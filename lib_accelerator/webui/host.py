@@ -56,6 +56,17 @@ def capabilities() -> HostCapabilities:
     )
 
 
+# Forge's model configs for UNets pruned from SDXL: Forge loads them as StableDiffusionXL with is_sdxl
+# set and no is_ssd, but full-SDXL LoRAs do not fit them.
+_PRUNED_SDXL_CONFIGS = ("SSD1B", "Segmind_Vega", "KOALA_700M", "KOALA_1B")
+
+
+def _is_refiner(model: Any) -> bool:
+    # Forge has a refiner engine class; A1111 uses one class for both and keeps the config file name.
+    used_config = str(getattr(model, "used_config", "") or "")
+    return "refiner" in type(model).__name__.lower() or used_config.endswith("sd_xl_refiner.yaml")
+
+
 def model_flags(model: Any) -> ModelFlags:
     config = getattr(model, "model_config", None)
     repo = str(getattr(config, "huggingface_repo", "") or "").lower()
@@ -64,10 +75,10 @@ def model_flags(model: Any) -> ModelFlags:
     return ModelFlags(
         is_sd1=bool(getattr(model, "is_sd1", False)),
         is_sd2=bool(getattr(model, "is_sd2", False)),
-        is_sdxl=bool(getattr(model, "is_sdxl", False)) and "refiner" not in type(model).__name__.lower(),
+        is_sdxl=bool(getattr(model, "is_sdxl", False)) and not _is_refiner(model),
         is_sd3=bool(getattr(model, "is_sd3", False)),
         is_flux=flux,
-        is_ssd=bool(getattr(model, "is_ssd", False)),
+        is_ssd=bool(getattr(model, "is_ssd", False)) or type(config).__name__ in _PRUNED_SDXL_CONFIGS,
     )
 
 
@@ -116,10 +127,17 @@ def _override(p: Any, key: str, value: Any) -> None:
     p.override_settings = {**p.override_settings, key: value}
 
 
-def force_fixed_img2img_steps(p: Any) -> None:
-    """Make img2img run exactly `p.steps` steps instead of `denoising * steps`."""
+def force_fixed_img2img_steps(p: Any) -> bool:
+    """Make img2img run exactly `p.steps` steps instead of `denoising * steps`.
+
+    Declined (False) for a job whose overrides are kept after it (`override_settings_restore_afterwards`
+    is an API field): the option would stay on for every later img2img.
+    """
+    if not getattr(p, "override_settings_restore_afterwards", True):
+        return False
     if p.override_settings.get(_FIX_STEPS_OPTION) is None:
         _override(p, _FIX_STEPS_OPTION, True)
+    return True
 
 
 def start_cfg1_fast_path(p: Any) -> bool:

@@ -141,8 +141,11 @@ def before_process(p: Any, args: tuple[Any, ...]) -> None:
         return  # reported by process(), which runs next
     if not request.enabled:
         return
-    if host.is_img2img(p):
-        host.force_fixed_img2img_steps(p)
+    if host.is_img2img(p) and not host.force_fixed_img2img_steps(p):
+        log.warning(
+            "Accelerator: this img2img job keeps its settings overrides afterwards, so the method's exact step "
+            "count is not forced; about denoising strength x steps will run"
+        )
     wanted = settings.get("accelerator_cfg1_fast_path", True) and _expected_cfg(request) == 1.0
     if wanted and not host.capabilities().skips_uncond_at_cfg1:
         host.start_cfg1_fast_path(p)

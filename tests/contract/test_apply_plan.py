@@ -287,12 +287,6 @@ def test_process_images_applies_and_restores_the_step_override(webui, host, img2
     assert shared.opts.data[FIX_STEPS] is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="glue bug: with override_settings_restore_afterwards=False (an API field) the WebUI keeps every "
-    "override after the job, so force_fixed_img2img_steps turns the user's img2img_fix_steps on for good "
-    "(start_cfg1_fast_path declines in that case; this one does not)",
-)
 def test_step_override_does_not_outlive_a_job_that_keeps_its_overrides(webui, host, img2img_plan, monkeypatch):
     from modules import processing, sd_models, shared
 

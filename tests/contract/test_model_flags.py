@@ -236,11 +236,6 @@ def test_forge_engine_gives_the_family(forge, host, config_name):
     assert family_from_flags(host.model_flags(engine)) == expected_family
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="glue bug: Forge loads SSD-1B as StableDiffusionXL with is_sdxl=True and never sets is_ssd, so "
-    "host.model_flags reports SDXL; only type(model.model_config).__name__ == 'SSD1B' tells it apart",
-)
 @pytest.mark.parametrize("config_name", FORGE_PRUNED_SDXL)
 def test_forge_pruned_sdxl_is_not_reported_as_sdxl(forge, host, config_name):
     engine = _forge_engine_for(forge, config_name)
