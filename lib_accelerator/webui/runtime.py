@@ -192,7 +192,8 @@ def _accelerate(p: Any, request: Request) -> None:
     if prepared.created:
         host.refresh_lora_list()
     context = GenerationContext(is_img2img=host.is_img2img(p), hires=host.is_hires(p))
-    plan = make_plan(request, resolution, caps, prepared.path.stem, context)
+    # An X/Y/Z value equal to the variant's own preset is no change, and PNG info lists only changes.
+    plan = make_plan(request.relative_to(variant), resolution, caps, prepared.path.stem, context)
     if prepared.note:
         log.warning("Accelerator: %s", prepared.note)
     host.apply_plan(p, plan)

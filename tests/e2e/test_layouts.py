@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
-from tests.e2e.conftest import WebUI, accelerate, image_digest, params
+from tests.e2e.conftest import WebUI, accelerate, image_digest, image_pixels, params
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,13 @@ def test_converted_file_changes_the_image_where_the_original_does_not(
     # The WebUI strips a tag and keeps the space before it: the reference prompt keeps it too.
     plain = webui.generate(prompt="a red cube on a table ", **settings)
     assert image_digest(accelerated) != image_digest(plain), "the converted LoRA did not change the image"
-    # The same original file, typed by hand: the WebUI accepts the tag and ignores every key.
+    # The same original file, typed by hand: the WebUI accepts the tag, writes its hash, and skips its keys.
     by_hand = webui.generate(prompt=f"a red cube on a table <lora:{stem}:1>", **settings)
     assert "Lora hashes" in params(by_hand)
-    assert image_digest(by_hand) == image_digest(plain), "the unconverted file changed the image after all"
+    ignored = np.abs(image_pixels(by_hand) - image_pixels(plain))
+    applied = np.abs(image_pixels(accelerated) - image_pixels(plain))
+    # Loading a LoRA that matches nothing still sends the model through the LoRA code path, which can move
+    # a pixel by a step or two; a LoRA that is applied moves the image far more.
+    print(f"{variant['id']}: unconverted max {ignored.max()} mean {ignored.mean():.3f}; "
+          f"converted max {applied.max()} mean {applied.mean():.3f}")  # fmt: skip
+    assert ignored.mean() < 0.5 and applied.mean() > 10 * max(ignored.mean(), 0.05)
