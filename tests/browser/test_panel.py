@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import URL
@@ -277,11 +279,28 @@ def test_save_reload_apply_rename_export_delete_import_a_recipe(
     assert json.loads(saved.read_text(encoding="utf-8"))["name"] == RECIPE + " renamed"
 
 
+def _reload_ui(page: Page, translated: bool) -> None:
+    """Settings -> Reload UI, then a fresh page: A1111 puts the localization into the page's <head> once per
+    UI build (`ui_gradio_extensions.reload_javascript`), so a changed setting needs the UI rebuilt."""
+    page.evaluate("() => gradioApp().getElementById('settings_restart_gradio').click()")
+    deadline = time.monotonic() + LOAD_TIMEOUT_MS / 1000
+    while True:
+        time.sleep(5)
+        try:
+            open_webui(page, URL)
+            entries = page.evaluate("() => Object.keys(window.localization || {}).length")
+        except PlaywrightError:
+            entries = None  # the server is between two UI builds
+        if entries is not None and (entries > 0) == translated:
+            return
+        assert time.monotonic() < deadline, "the WebUI did not come back with the new localization"
+
+
 def test_japanese_labels_and_messages(page: Page, fast_variant: Any, catalog: Any, docs_dir: Path) -> None:
     before = _api("/sdapi/v1/options").get("localization", "None")
     _api("/sdapi/v1/options", {"localization": "ja_JP"})
     try:
-        _reload(page)
+        _reload_ui(page, translated=True)
         accordion = Accordion(page, "txt2img")
         accordion.open()
         expect(accordion.part("recipe_status")).to_contain_text("レシピ", timeout=EVENT_TIMEOUT_MS)
@@ -297,3 +316,4 @@ def test_japanese_labels_and_messages(page: Page, fast_variant: Any, catalog: An
         _screenshot(page, docs_dir / "panel-ja.png", accordion.root)
     finally:
         _api("/sdapi/v1/options", {"localization": before})
+        _reload_ui(page, translated=before not in ("", "None"))
