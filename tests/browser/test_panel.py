@@ -317,3 +317,19 @@ def test_japanese_labels_and_messages(page: Page, fast_variant: Any, catalog: An
     finally:
         _api("/sdapi/v1/options", {"localization": before})
         _reload_ui(page, translated=before not in ("", "None"))
+
+
+def test_img2img_has_the_same_panel(page: Page) -> None:
+    """Render final / Draft again and My recipes exist in img2img too, as real, labelled buttons."""
+    from tests.browser.webui import switch_tab
+
+    switch_tab(page, "img2img")
+    accordion = Accordion(page, "img2img")
+    accordion.open()
+    for item in ("final", "draft"):
+        button = accordion.part(item)
+        expect(button).to_be_visible()
+        assert button.evaluate("e => e.tagName") == "BUTTON" and button.get_attribute("title")
+    assert page.evaluate("() => accelerator.selectedSeed('img2img')") is None  # nothing generated in img2img yet
+    expect(accordion.status).to_contain_text("img2img:", timeout=EVENT_TIMEOUT_MS)  # the denoising note
+    _open_recipes(page, accordion)
