@@ -29,6 +29,10 @@ FIELDS: tuple[Field, ...] = (
 )
 LABELS: tuple[str, ...] = tuple(f.label for f in FIELDS)
 ENABLED_LABEL = "Accelerator"
+# The user's own settings that the accelerated ones replaced, so that pasting the infotext back gives the
+# main controls the user's settings (and turning the accordion off renders the final image as before).
+BASE_LABEL = "Accelerator base"
+_BASE_KEYS = (("steps", "Steps"), ("cfg", "CFG scale"), ("sampler", "Sampler"), ("schedule", "Schedule type"))
 
 
 def encode(request: Request, variant_id: str) -> dict[str, str | int | float]:
@@ -51,3 +55,15 @@ def decode(params: Mapping[str, Any]) -> Request | None:
         if f.label in params:
             values[f.name] = params[f.label]
     return from_mapping(values)
+
+
+def encode_base(steps: int, cfg: float, sampler: str, schedule: str | None) -> str:
+    values = {"steps": str(steps), "cfg": f"{cfg:g}", "sampler": sampler, "schedule": schedule or ""}
+    return "|".join(f"{key}={values[key]}" for key, _ in _BASE_KEYS if values[key])
+
+
+def decode_base(text: str) -> dict[str, str]:
+    """`Accelerator base` back to the WebUI's own infotext keys (Steps, CFG scale, Sampler, Schedule type)."""
+    labels = dict(_BASE_KEYS)
+    pairs = (item.partition("=") for item in str(text).split("|"))
+    return {labels[key]: value for key, _, value in pairs if key in labels and value}

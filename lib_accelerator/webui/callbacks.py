@@ -21,6 +21,8 @@ def _strip_recorded_tag(_text: str, params: dict[str, Any]) -> None:
     for key in ("Prompt", "Hires prompt"):
         if isinstance(params.get(key), str):
             params[key] = remove_lora_tag(params[key], variant.file.stem)
+    # The main controls get the user's own settings back, not the accelerated ones.
+    params.update(infotext.decode_base(params.get(infotext.BASE_LABEL, "")))
 
 
 def register() -> None:

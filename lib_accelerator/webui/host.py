@@ -106,7 +106,7 @@ def refresh_lora_list() -> None:
 
 def clear_infotext(p: Any) -> None:
     # The X/Y/Z grid shares one extra_generation_params dict between its cells.
-    for label in infotext.LABELS:
+    for label in (*infotext.LABELS, infotext.BASE_LABEL):
         p.extra_generation_params.pop(label, None)
 
 
@@ -180,6 +180,7 @@ def _tag_prompts(prompts: list[str] | None, plan: Plan) -> list[str] | None:
 
 def apply_plan(p: Any, plan: Plan) -> None:
     """Set the generation's fields; the UI's own controls stay as the user left them."""
+    base = infotext.encode_base(p.steps, p.cfg_scale, p.sampler_name, getattr(p, "scheduler", None))
     p.steps = plan.steps
     p.cfg_scale = plan.cfg
     p.sampler_name = plan.sampler
@@ -201,6 +202,7 @@ def apply_plan(p: Any, plan: Plan) -> None:
             p.all_hr_prompts = _tag_prompts(p.all_hr_prompts, plan)
     clear_infotext(p)
     p.extra_generation_params.update(plan.infotext)
+    p.extra_generation_params[infotext.BASE_LABEL] = base
 
 
 def is_hires(p: Any) -> bool:

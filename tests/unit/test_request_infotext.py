@@ -76,3 +76,18 @@ def test_infotext_round_trip(variant, strength, steps, cfg, sampler, schedule):
 
 def test_decode_of_plain_image_is_none():
     assert infotext.decode({"Steps": "20"}) is None
+
+
+def test_base_settings_survive_the_round_trip_as_the_webuis_own_keys():
+    text = infotext.encode_base(30, 7.0, "DPM++ 2M", "Karras")
+    assert text == "steps=30|cfg=7|sampler=DPM++ 2M|schedule=Karras"
+    assert infotext.decode_base(text) == {
+        "Steps": "30",
+        "CFG scale": "7",
+        "Sampler": "DPM++ 2M",
+        "Schedule type": "Karras",
+    }
+    assert infotext.decode_base(infotext.encode_base(20, 5.5, "Euler a", None)) == {
+        "Steps": "20", "CFG scale": "5.5", "Sampler": "Euler a",
+    }  # fmt: skip
+    assert infotext.decode_base("garbage|steps=|x=1") == {}
