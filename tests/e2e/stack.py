@@ -216,11 +216,12 @@ def run(args: argparse.Namespace) -> int:
     with FakeHub(Path(str(manifest["hub"]))) as hub:
         env = {"HF_ENDPOINT": hub.endpoint, "ACCELERATOR_PRESETS_DIR": str(manifest["presets"])}
         print(f"e2e ({args.host}): starting the WebUI, log {log}", flush=True)
-        flags = ["--lora-dir", str(lora_dir)]
-        if os.environ.get("ACC_E2E_LOW_MEMORY"):
-            # A1111 backs up every weight a LoRA touches (+3.4 GB on SD1.5); the functional path does not.
-            (work / "config.json").write_text(json.dumps({"lora_functional": True}), encoding="utf-8")
-            flags += ["--ui-settings-file", str(work / "config.json")]
+        # Each run gets its own settings and UI defaults, so runs cannot change each other's start state.
+        settings = {"lora_functional": True} if os.environ.get("ACC_E2E_LOW_MEMORY") else {}
+        # (lora_functional: A1111 backs up every weight a LoRA touches, +3.4 GB on SD1.5, unless it is set.)
+        (work / "config.json").write_text(json.dumps(settings), encoding="utf-8")
+        flags = ["--lora-dir", str(lora_dir), "--ui-settings-file", str(work / "config.json"),
+                 "--ui-config-file", str(work / "ui-config.json")]  # fmt: skip
         process = start_webui(harness, env, log, flags)
         try:
             test_env = {
@@ -238,7 +239,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             stop_webui(process)
             if not args.keep_extension:
-                link.unlink()
+                link.unlink(missing_ok=True)
     if code == 0 and not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return code
