@@ -209,11 +209,15 @@ def run_round(
 
 
 # ----------------------------------------------------------------------------------------------- phases
+def config_for(args: argparse.Namespace) -> dict[str, Any] | None:
+    return {"lora_functional": True} if args.lora_functional else None
+
+
 def main_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str, Any]) -> None:
     host = setup.host
-    wait_for_memory(NEED_MB[host], args.patience)
+    wait_for_memory(NEED_MB[host] - (3500 if args.lora_functional else 0), args.patience)
     variants = cfg1_variants(setup.manifest, "sd15")
-    with harness.webui(setup, tag="main") as running:
+    with harness.webui(setup, tag="main", config=config_for(args)) as running:
         client = Client(running)
         print(f"[{host}] up in {running.ready - running.started:.0f} s; log {running.log}", flush=True)
         parts = set(args.parts)
@@ -356,8 +360,8 @@ def memory_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str
     applied: dict[str, Any] | None = None
     size = args.memory_size
     for i, mode in enumerate(["accordion", "by hand"] * args.memory_rounds):
-        wait_for_memory(NEED_MB[host], args.patience)
-        with harness.webui(setup, probe=False, tag=f"memory{i}") as running:
+        wait_for_memory(NEED_MB[host] - (3500 if args.lora_functional else 0), args.patience)
+        with harness.webui(setup, probe=False, tag=f"memory{i}", config=config_for(args)) as running:
             client = Client(running)
             if mode == "accordion":
                 result = client.generate(width=size, height=size, alwayson_scripts=accelerate(variant=variant["id"]))
@@ -511,6 +515,11 @@ def main() -> int:
     parser.add_argument("--memory-rounds", type=int, default=2, help="restarts per mode for 'memory' (2)")
     parser.add_argument("--memory-size", type=int, default=256)
     parser.add_argument("--patience", type=float, default=1800, help="seconds to wait for free memory")
+    parser.add_argument(
+        "--lora-functional",
+        action="store_true",
+        help="A1111 option lora_functional=true: no +3.4 GB weight backup, LoRA applied in forward (short memory)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write all measurements here")
     parser.add_argument("--report", type=Path, default=None, help="re-print the tables of a --json file")
     args = parser.parse_args()
