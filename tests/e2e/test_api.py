@@ -25,7 +25,9 @@ def expected_names(variant: dict[str, Any], webui: WebUI) -> tuple[str, str]:
     schedules = {s["label"] for s in webui.get("/sdapi/v1/schedulers")}
     wanted_samplers = [variant["sampler"]] if isinstance(variant["sampler"], str) else variant["sampler"]
     wanted_schedules = [variant["schedule"]] if isinstance(variant["schedule"], str) else variant["schedule"]
-    sampler = next(SAMPLERS[s] for s in wanted_samplers if SAMPLERS[s] in samplers)
+    # "tcd" has a WebUI name only once Accelerator registered its sampler there.
+    names = {**SAMPLERS, "tcd": "TCD"}
+    sampler = next(names[s] for s in wanted_samplers if names[s] in samplers)
     schedule = next(SCHEDULES[s] for s in wanted_schedules if SCHEDULES[s] in schedules)
     return str(sampler), schedule
 
