@@ -24,7 +24,8 @@ def _selected(args: argparse.Namespace) -> list[Variant]:
         chosen += variants
     if not chosen:
         raise SystemExit("name variants or methods to fetch, or use --all / --family")
-    return list(dict.fromkeys(chosen))
+    # Variants carry dicts (notes, sources), so they are told apart by id.
+    return list({variant.id: variant for variant in chosen}.values())
 
 
 def _options(args: argparse.Namespace) -> Any:
