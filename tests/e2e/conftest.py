@@ -119,3 +119,21 @@ def host_kind() -> str:
 
 def variants_for(manifest: dict[str, Any], family: str) -> list[dict[str, Any]]:
     return [v for v in manifest["variants"] if v["family"] == family]
+
+
+# Options that Accelerator may change for one job only; after every test they must be back.
+_JOB_ONLY_OPTIONS = ("skip_early_cond", "img2img_fix_steps")
+
+
+@pytest.fixture(autouse=True)
+def options_come_back(request: pytest.FixtureRequest) -> Any:
+    """Fail the test after which an option that Accelerator sets for one job is still changed."""
+    if not URL:
+        yield
+        return
+    webui = WebUI(URL)
+    before = {key: webui.get("/sdapi/v1/options").get(key) for key in _JOB_ONLY_OPTIONS}
+    yield
+    after = {key: webui.get("/sdapi/v1/options").get(key) for key in _JOB_ONLY_OPTIONS}
+    changed = {k: (before[k], after[k]) for k in _JOB_ONLY_OPTIONS if (before[k] or 0) != (after[k] or 0)}
+    assert not changed, f"{request.node.name} left options changed (before, after): {changed}"
