@@ -278,24 +278,16 @@ def test_save_reload_apply_rename_export_delete_import_a_recipe(
 
 
 def _serve_localized(page: Page, table: dict[str, str]) -> None:
-    """Serve the page as A1111 does after "Reload UI" with a localization chosen: its <head> then carries
-    `window.localization = {...}`. A1111 writes that line once per UI build
+    """Load the page as A1111 serves it after "Reload UI" with a localization chosen: `window.localization`
+    holds the merged table. A1111 writes that into the <head> once per UI build
     (`ui_gradio_extensions.reload_javascript`), and Reload UI did not come back on this 2-core harness
-    (seen: the server stayed silent after "Restarting UI..."), so the line is put in here; everything
-    after it (localization.js translating labels, buttons, tooltips, new nodes) is the WebUI's own."""
-
-    def handle(route: Any) -> None:
-        response = route.fetch()
-        body = re.sub(
-            r"window\.localization = \{.*?\}(?=</script>)",
-            lambda _: "window.localization = " + json.dumps(table),
-            response.text(),
-            count=1,
-            flags=re.DOTALL,
-        )
-        route.fulfill(response=response, body=body)
-
-    page.route(re.compile(rf"^{re.escape(URL)}/?(\?.*)?$"), handle)
+    (seen: the server stayed silent after "Restarting UI..."), so the table is set before the page's own
+    scripts run; everything after (localization.js translating labels, buttons, tooltips, new nodes) is
+    the WebUI's own code."""
+    page.add_init_script(
+        script="(table => Object.defineProperty(window, 'localization', "
+        "{get: () => table, set: () => {}, configurable: true}))(" + json.dumps(table) + ")"
+    )
 
 
 def test_japanese_labels_and_messages(page: Page, catalog: Any, docs_dir: Path) -> None:
@@ -326,7 +318,6 @@ def test_japanese_labels_and_messages(page: Page, catalog: Any, docs_dir: Path) 
         page.mouse.move(0, 0)
         _screenshot(page, docs_dir / "panel-ja.png", accordion.root)
     finally:
-        page.unroute_all()
         _api("/sdapi/v1/options", {"localization": before})
 
 
