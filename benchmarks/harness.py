@@ -197,8 +197,8 @@ def webui(
         finally:
             guard.stop.set()
             stack.stop_webui(process)
-        if guard.fired:
-            raise SystemExit(f"our WebUI was killed: MemAvailable fell below {MIN_AVAILABLE_MB} MB")
+        if guard.fired:  # the body saw the lost connection and kept what it had measured
+            print(f"our WebUI was killed: MemAvailable fell below {MIN_AVAILABLE_MB} MB", flush=True)
 
 
 def wait_for_model(running: Running, timeout: float = 600) -> None:

@@ -231,9 +231,16 @@ def main_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str, 
             n_rounds = args.rounds if size <= 64 else args.rounds_large
             for r in range(n_rounds):
                 t0 = time.monotonic()
-                rounds.append(run_round(client, host, size, variants, applied, fit_steps, probe_steps, parts))
+                try:
+                    rounds.append(run_round(client, host, size, variants, applied, fit_steps, probe_steps, parts))
+                except (RuntimeError, requests.ConnectionError) as error:  # e.g. the memory guard stopped it
+                    print(f"[{host}] {size}px round {r + 1} lost ({error}); keeping {len(rounds)} round(s)")
+                    break
                 print(f"[{host}] {size}px round {r + 1}/{n_rounds}: {time.monotonic() - t0:.0f} s", flush=True)
-            per_size[str(size)] = summarise_size(rounds, variants, fit_steps, host)
+            if rounds:
+                per_size[str(size)] = summarise_size(rounds, variants, fit_steps, host)
+            if len(rounds) < n_rounds:
+                break
         records = harness.read_timings(running)
     results.setdefault(host, {})["sizes"] = per_size
     results[host]["overhead"] = summarise_overhead(records[steady or 0 :])
@@ -527,8 +534,8 @@ def main() -> int:
         print(report(json.loads(args.report.read_text())))
         return 0
     started = time.monotonic()
-    results: dict[str, Any] = {"_meta": {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": vars(args)}}
-    results["_meta"]["args"]["json"] = str(args.json)
+    arguments = {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()}
+    results: dict[str, Any] = {"_meta": {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": arguments}}
     for host in args.hosts:
         setup = harness.prepare(host)
         print(f"[{host}] work folder {setup.work}", flush=True)
