@@ -1,6 +1,7 @@
 """The CFG-1 fast path in the real WebUI: on A1111 an accelerated job at CFG exactly 1 skips the
 unconditional pass through the WebUI's own `skip_early_cond` (1.0 for that job only); on Forge, which
-skips it by itself, the setting must change nothing.
+skips it by itself, the setting must change nothing. The setting (`accelerator_cfg1_fast_path`) is switched on
+for these tests and put back as it was found afterwards.
 
 Proofs, not timings (benchmarks/webui_speed.py measures the speed):
 - the image with the fast path on is the image with it off, to 2/255 at most (A1111) or bit for bit (Forge);
@@ -130,7 +131,7 @@ def difference(a: dict[str, Any], b: dict[str, Any]) -> tuple[int, float]:
 @dataclass
 class Before:
     skip: float
-    setting: bool
+    setting: bool | None
     plain: dict[str, Any]
     off: dict[str, Any]
     cfg2: dict[str, Any]
@@ -153,14 +154,14 @@ def before(webui: WebUI) -> Any:
     variant = _variant()
     state = Before(
         skip=float(options.get(OPTION) or 0.0),
-        setting=bool(options.get(SETTING, True)),
+        setting=options.get(SETTING),  # registered options are always listed; None: an old WebUI state
         plain=webui.generate(),
         off=webui.generate(alwayson_scripts=OFF_ARGS),
         cfg2=webui.generate(alwayson_scripts=accelerate(variant=variant["id"], **CFG2_ARGS)),
     )
     set_fast_path(webui, True)
     yield state
-    set_fast_path(webui, state.setting)
+    set_fast_path(webui, bool(state.setting))  # the fast path is off by default: leave it as found
 
 
 _RUNS: dict[tuple[str, bool], dict[str, Any]] = {}
