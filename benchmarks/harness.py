@@ -141,6 +141,7 @@ def webui(
     tag: str = "run",
     wait_model: bool = True,
     config: dict[str, Any] | None = None,
+    env_extra: dict[str, str] | None = None,
 ) -> Iterator[Running]:
     """Start the WebUI; stop it on exit. `extension=False` starts the same WebUI without Accelerator."""
     if not port_free(setup.harness.port):
@@ -156,6 +157,7 @@ def webui(
     if probe:
         (data / "extensions" / "zz-accelerator-timing-probe").symlink_to(PROBE, target_is_directory=True)
     env = {"ACCELERATOR_PRESETS_DIR": str(setup.manifest["presets"]), "ACC_BENCH_TIMINGS": str(timings)}
+    env.update(env_extra or {})
     if network_hook:
         env["PYTHONPATH"] = str(NETWORK_HOOK)
         env["ACC_BENCH_NETWORK_LOG"] = str(network_log)

@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import WebUI, accelerate, image_digest, infotext, params, variants_for
+from tests.e2e.conftest import WebUI, accelerate, image_digest, infotext, params, requests, variants_for
 
 numpy = pytest.importorskip("numpy")
 
@@ -265,8 +265,11 @@ def test_option_restored_after_errors(webui: WebUI, before: Before) -> None:
     assert skip_option(webui) == before.skip
     # The WebUI itself fails after process() ran (unknown hires upscaler): the API answers with an error.
     payload = {"prompt": "x", "width": 64, "height": 64, "enable_hr": True, "hr_upscaler": "No Such Upscaler"}
-    failed = webui.post("/sdapi/v1/txt2img", {**payload, "alwayson_scripts": accelerate(variant=variant["id"])})
-    assert failed.status_code != 200
+    try:
+        failed = webui.post("/sdapi/v1/txt2img", {**payload, "alwayson_scripts": accelerate(variant=variant["id"])})
+        assert failed.status_code != 200
+    except requests.ConnectionError:
+        pass  # Forge drops the connection instead of answering with the error
     assert skip_option(webui) == before.skip
 
 
