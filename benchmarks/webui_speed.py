@@ -209,8 +209,12 @@ def run_round(
 
 
 # ----------------------------------------------------------------------------------------------- phases
-def config_for(args: argparse.Namespace) -> dict[str, Any] | None:
-    return {"lora_functional": True} if args.lora_functional else None
+def config_for(args: argparse.Namespace) -> dict[str, Any]:
+    """The private config.json: the fast path is what part a measures, and it is off by default."""
+    config: dict[str, Any] = {"accelerator_cfg1_fast_path": not args.no_fast_path}
+    if args.lora_functional:
+        config["lora_functional"] = True
+    return config
 
 
 def main_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str, Any]) -> None:
@@ -527,6 +531,7 @@ def main() -> int:
         action="store_true",
         help="A1111 option lora_functional=true: no +3.4 GB weight backup, LoRA applied in forward (short memory)",
     )
+    parser.add_argument("--no-fast-path", action="store_true", help="leave accelerator_cfg1_fast_path off")
     parser.add_argument("--json", type=Path, default=None, help="write all measurements here")
     parser.add_argument("--report", type=Path, default=None, help="re-print the tables of a --json file")
     args = parser.parse_args()
