@@ -14,7 +14,9 @@ from lib_accelerator.families import FAMILIES
 def _selected(args: argparse.Namespace) -> list[Variant]:
     loaded = load_catalog(builtin_presets_dir(), [Path(d) for d in args.presets_dir])
     if args.all or args.family:
-        return [v for v in loaded.all_variants() if not args.family or v.family == args.family]
+        return [
+            v for v in loaded.all_variants() if not v.file.is_local and (not args.family or v.family == args.family)
+        ]
     chosen = []
     for wanted in args.ids:
         method = loaded.method(wanted)
@@ -24,8 +26,9 @@ def _selected(args: argparse.Namespace) -> list[Variant]:
         chosen += variants
     if not chosen:
         raise SystemExit("name variants or methods to fetch, or use --all / --family")
-    # Variants carry dicts (notes, sources), so they are told apart by id.
-    return list({variant.id: variant for variant in chosen}.values())
+    # Variants carry dicts (notes, sources), so they are told apart by id; a recipe's local file has nothing
+    # to download.
+    return list({v.id: v for v in chosen if not v.file.is_local}.values())
 
 
 def _options(args: argparse.Namespace) -> Any:
