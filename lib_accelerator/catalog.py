@@ -306,7 +306,8 @@ def parse_method(data: Any, source: str) -> Method:
     )
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
+    """A preset or recipe file's JSON; PresetError names the file (and line) when it cannot be read."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -330,7 +331,7 @@ def load_catalog(builtin_dir: Path, user_dirs: Iterable[Path] = ()) -> Catalog:
             files.extend(sorted(directory.glob("*.json")))
     for path in files:
         try:
-            method = parse_method(_read_json(path), str(path))
+            method = parse_method(read_json(path), str(path))
             if any(m.id == method.id for m in methods):
                 raise PresetError(str(path), "id", f"method {method.id!r} is already defined")
             clash = next((v.id for v in method.variants if v.id in variant_ids), None)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lib_accelerator.catalog import SCHEMA_VERSION, LoraFile, Method, PresetError, Variant, parse_method
+from lib_accelerator.catalog import SCHEMA_VERSION, LoraFile, Method, PresetError, Variant, parse_method, read_json
 from lib_accelerator.names import SAMPLERS, SCHEDULES, sampler_id_for, schedule_id_for
 
 RECIPE_KEY = "recipe"
@@ -172,15 +172,6 @@ def _recipe(data: Any, path: Path) -> Recipe:
     return Recipe(path=path, method=method, based_on=based_on, checkpoint=checkpoint.lower())
 
 
-def _read(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PresetError(str(path), "(file)", f"cannot be read: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise PresetError(str(path), f"line {exc.lineno}", f"is not valid JSON: {exc.msg}") from exc
-
-
 def load_all(folder: Path) -> tuple[list[Recipe], list[PresetError]]:
     """Every recipe in the folder, by name; files that are not recipes are skipped, broken ones reported."""
     recipes: list[Recipe] = []
@@ -189,7 +180,7 @@ def load_all(folder: Path) -> tuple[list[Recipe], list[PresetError]]:
         return recipes, errors
     for path in sorted(folder.glob("*.json")):
         try:
-            data = _read(path)
+            data = read_json(path)
             if isinstance(data, dict) and RECIPE_KEY not in data:
                 continue  # a hand-written preset: the catalogue loads it, the panel leaves it alone
             recipes.append(_recipe(data, path))
@@ -223,7 +214,7 @@ def save(folder: Path, data: dict[str, Any], taken: Collection[str] = ()) -> Rec
     mine: set[str] = set()  # ids of the recipe this one replaces
     if path.exists():
         try:
-            old = _recipe(_read(path), path)
+            old = _recipe(read_json(path), path)
         except PresetError as exc:
             raise RecipeError(f"{path} exists and is not a recipe; it is left as it is") from exc
         mine = {old.id, old.variant.id}
@@ -249,7 +240,7 @@ def rename(folder: Path, recipe_id: str, new_name: str) -> Recipe:
         raise RecipeError("give the new name")
     recipe = find(folder, recipe_id)
     _check_name_free(folder, new_name, recipe.id)
-    data = _read(recipe.path)
+    data = read_json(recipe.path)
     data["name"] = new_name
     data["variants"][0]["label"] = new_name
     _write(recipe.path, data)
@@ -267,7 +258,7 @@ def import_file(folder: Path, source: Path, taken: Collection[str] = ()) -> Reci
     if source.stat().st_size > MAX_IMPORT_BYTES:
         raise RecipeError(f"{source.name} is too large for a recipe")
     try:
-        data = _read(source)
+        data = read_json(source)
     except PresetError as exc:
         raise RecipeError(str(exc)) from exc
     if isinstance(data, dict) and RECIPE_KEY not in data:
