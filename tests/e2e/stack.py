@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import hashlib
 import json
 import os
@@ -212,7 +213,10 @@ def run(args: argparse.Namespace) -> int:
     lora_dir = work / "loras"
     lora_dir.mkdir()
     log = work / "webui.log"
-    link = install_extension(harness, snapshot(work))
+    # A data folder of its own (extensions, outputs) and the harness's models: concurrent runs from the
+    # same harness tree cannot replace each other's extension.
+    data = work / "data"
+    install_extension(dataclasses.replace(harness, webui=data), snapshot(work))
     with FakeHub(Path(str(manifest["hub"]))) as hub:
         env = {"HF_ENDPOINT": hub.endpoint, "ACCELERATOR_PRESETS_DIR": str(manifest["presets"])}
         print(f"e2e ({args.host}): starting the WebUI, log {log}", flush=True)
@@ -222,8 +226,10 @@ def run(args: argparse.Namespace) -> int:
             settings["accelerator_cfg1_fast_path"] = True
         # (lora_functional: A1111 backs up every weight a LoRA touches, +3.4 GB on SD1.5, unless it is set.)
         (work / "config.json").write_text(json.dumps(settings), encoding="utf-8")
-        flags = ["--lora-dir", str(lora_dir), "--ui-settings-file", str(work / "config.json"),
-                 "--ui-config-file", str(work / "ui-config.json")]  # fmt: skip
+        flags = [
+            *("--data-dir", str(data), "--models-dir", str(harness.webui / "models"), "--lora-dir", str(lora_dir)),
+            *("--ui-settings-file", str(work / "config.json"), "--ui-config-file", str(work / "ui-config.json")),
+        ]
         process = start_webui(harness, env, log, flags)
         try:
             test_env = {
@@ -240,8 +246,6 @@ def run(args: argparse.Namespace) -> int:
             code = subprocess.call(command, cwd=REPO, env=test_env)
         finally:
             stop_webui(process)
-            if not args.keep_extension:
-                link.unlink(missing_ok=True)
     if code == 0 and not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return code
@@ -254,7 +258,6 @@ def main() -> int:
     p_run.add_argument("--host", choices=sorted(HOSTS), default="a1111")
     p_run.add_argument("--sdxl", action="store_true", help="also the SDXL checkpoint (15 GB RAM)")
     p_run.add_argument("--keep", action="store_true", help="keep the work folder")
-    p_run.add_argument("--keep-extension", action="store_true", help="leave the extension installed")
     p_run.add_argument("--tests", nargs="+", default=["tests/e2e"], help="test paths (default tests/e2e)")
     p_run.add_argument("pytest_args", nargs="*")
     p_run.set_defaults(run=run)
