@@ -248,11 +248,13 @@ def test_lora_file_keeps_its_positional_form() -> None:
 
 
 def test_every_panel_text_has_a_japanese_translation() -> None:
-    """Labels, buttons and tooltips of the panel (fixed English text) are keys of localizations/ja_JP.json."""
+    """Labels, buttons and tooltips of the panel (fixed English text, in ui.py and the ui_*.py modules split
+    out of it) are keys of localizations/ja_JP.json."""
     import re
 
     repo = Path(__file__).resolve().parents[2]
-    source = (repo / "lib_accelerator" / "webui" / "ui.py").read_text(encoding="utf-8")
+    panel_modules = sorted((repo / "lib_accelerator" / "webui").glob("ui*.py"))
+    source = "\n".join(path.read_text(encoding="utf-8") for path in panel_modules)
     texts = set(re.findall(r'(?:label|tooltip)="([^"]+)"', source))
     texts |= set(re.findall(r'gr\.Button\(\s*value="([^"]+)"', source))
     texts |= set(re.findall(r'^METHOD_FILE = "([^"]+)"', source, re.MULTILINE))

@@ -1,0 +1,57 @@
+"""Paste-back: which control takes which infotext value when PNG info or "Send to txt2img" fills the panel.
+
+Infotext names the variant (`Accelerator: <id>`) and only the values the user changed; the method and the
+other values are read from that variant, so the panel shows what was run. Method, variant and values are
+set together, which is why the panel's `.change` handlers must leave an agreeing method and variant alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lib_accelerator import infotext
+from lib_accelerator.request import PRESET_LABEL
+from lib_accelerator.webui import runtime
+
+try:
+    from modules.infotext_utils import PasteField
+except ImportError:  # A1111 before 1.8 takes plain (component, key) tuples
+
+    def PasteField(component: Any, target: Any) -> tuple[Any, Any]:
+        return component, target
+
+
+def paste_fields(controls: list[Any]) -> list[Any]:
+    """(component, infotext key or reader) pairs for the controls in request.FIELD_ORDER."""
+    enabled, method, variant, strength, steps, cfg, sampler, schedule = controls
+
+    def from_variant(attribute: str, label: str) -> Callable[[dict[str, Any]], Any]:
+        def read(params: dict[str, Any]) -> Any:
+            if infotext.ENABLED_LABEL not in params:
+                return None
+            if label in params:
+                return params[label]
+            chosen = runtime.catalog().variant(str(params[infotext.ENABLED_LABEL]))
+            return getattr(chosen, attribute) if chosen else None
+
+        return read
+
+    def name_or_preset(label: str) -> Callable[[dict[str, Any]], Any]:
+        return lambda params: params.get(label, PRESET_LABEL) if infotext.ENABLED_LABEL in params else None
+
+    def method_of(params: dict[str, Any]) -> Any:
+        chosen = runtime.catalog().variant(str(params.get(infotext.ENABLED_LABEL, "")))
+        return chosen.method_id if chosen else None
+
+    # No `api=` names: the API would copy those values onto its own request fields (steps, cfg...).
+    return [
+        PasteField(enabled, lambda params: infotext.ENABLED_LABEL in params),
+        PasteField(method, method_of),
+        PasteField(variant, infotext.ENABLED_LABEL),
+        PasteField(strength, from_variant("strength", "Accelerator strength")),
+        PasteField(steps, from_variant("steps", "Accelerator steps")),
+        PasteField(cfg, from_variant("cfg", "Accelerator CFG")),
+        PasteField(sampler, name_or_preset("Accelerator sampler")),
+        PasteField(schedule, name_or_preset("Accelerator schedule")),
+    ]

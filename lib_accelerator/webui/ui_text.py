@@ -1,0 +1,129 @@
+"""Text the panel composes itself, in English or Japanese: the WebUI's localization JS translates only fixed
+labels, so the status line and the recipe messages pick their language here from the WebUI's setting."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from lib_accelerator.catalog import Catalog, Variant
+from lib_accelerator.families import family_label
+from lib_accelerator.webui import runtime
+from lib_accelerator.webui.ui_state import current_family
+
+TEXT: dict[str, tuple[str, str]] = {
+    "downloaded": ("downloaded", "ダウンロード済み"),
+    "missing": ("not downloaded yet: it is fetched on first use", "未ダウンロード：初回の生成時に取得します"),
+    "local": ("your own file in the LoRA folder", "LoRA フォルダにあるあなたのファイル"),
+    "local_missing": ("not found in the LoRA folder", "LoRA フォルダに見つかりません"),
+    "licence": ("licence", "ライセンス"),
+    "source": ("source", "配布元"),
+    "img2img": (
+        "img2img: exactly {steps} steps run whatever the denoising strength; the denoising strength only "
+        "sets how much of the input changes.",
+        "img2img：ノイズ除去強度にかかわらずちょうど {steps} ステップ実行します。"
+        "強度は入力画像をどれだけ変えるかだけを決めます。",
+    ),
+    "family": (
+        "This variant is for {variant}; the loaded model is {loaded}.",
+        "このバリアントは {variant} 用です。読み込まれているモデルは {loaded} です。",
+    ),
+    "range": (
+        "{what} {value:g} is outside {low:g}-{high:g}, the range {variant} was made for.",
+        "{what} {value:g} は {variant} の想定範囲 {low:g}〜{high:g} の外です。",
+    ),
+    "steps": ("Steps", "ステップ数"),
+    "strength": ("Strength", "強さ"),
+    "cfg": ("CFG", "CFG"),
+    "unknown": ("Unknown variant {id}", "不明なバリアント {id}"),
+    "saved": ("Saved {name} in {path}.", "{name} を {path} に保存しました。"),
+    "tied": (" It is proposed when this checkpoint is loaded.", "このチェックポイントを読み込むと提案されます。"),
+    "no_hash": (
+        " The loaded checkpoint has no hash yet, so it is not tied to it.",
+        "読み込み中のチェックポイントにハッシュがないため、紐づけていません。",
+    ),
+    "applied": ("Applied {name}.", "{name} を適用しました。"),
+    "renamed": ("Renamed to {name}.", "{name} に名前を変更しました。"),
+    "deleted": ("Deleted {name}.", "{name} を削除しました。"),
+    "exported": ("{name}: download the file below.", "{name}：下のファイルをダウンロードしてください。"),
+    "imported": ("Imported {name}.", "{name} を読み込みました。"),
+    "choose": ("Choose one of your recipes first.", "先にレシピを選んでください。"),
+    "proposed": ("Proposed for the loaded checkpoint: {name}.", "読み込み中のチェックポイント向けの提案：{name}"),
+    "count": ("{count} recipe(s) in {path}.", "{path} にレシピが {count} 件あります。"),
+    "broken": ("Not loaded: {error}", "読み込めません：{error}"),
+}
+
+
+def lang() -> str:
+    from modules import shared
+
+    return "ja" if str(getattr(shared.opts, "localization", "") or "").startswith("ja") else "en"
+
+
+def t(key: str, **values: Any) -> str:
+    """TEXT[key] in the WebUI's language, with `values` filled in."""
+    english, japanese = TEXT[key]
+    return (japanese if lang() == "ja" else english).format(**values)
+
+
+def _localized(texts: Any) -> str:
+    return str(texts.get(lang()) or texts.get("en", ""))
+
+
+def note(text: str, warning: bool = False) -> str:
+    kind = "accelerator-status accelerator-warning" if warning else "accelerator-status"
+    return f"<div class='{kind}'>{html.escape(text)}</div>"
+
+
+def _file_line(variant: Variant) -> str:
+    file = variant.file
+    if file.is_local:
+        present = (runtime.download_options().lora_dir / file.local).is_file()
+        return f"<b>{html.escape(file.local)}</b> · {t('local') if present else t('local_missing')}"
+    options = runtime.download_options()
+    target = options.lora_dir / str(options.subfolder) / file.save_as
+    state = t("downloaded") if target.is_file() else t("missing")
+    size = f"{file.size / 1e6:.0f} MB" if file.size >= 1e7 else f"{file.size / 1e6:.2g} MB"
+    return f"<b>{html.escape(file.save_as)}</b> · {size} · {state}"
+
+
+def _warnings(variant: Variant, values: tuple[Any, Any, Any]) -> list[str]:
+    out = []
+    family = current_family()
+    if family and variant.family != family:
+        out.append(t("family", variant=family_label(variant.family), loaded=family_label(family)))
+    ranges = (("strength", variant.strength_range), ("steps", variant.steps_range), ("cfg", variant.cfg_range))
+    for (what, (low, high)), value in zip(ranges, values, strict=True):
+        if isinstance(value, (int, float)) and not low - 1e-9 <= value <= high + 1e-9:
+            out.append(t("range", what=t(what), value=value, low=low, high=high, variant=variant.id))
+    return out
+
+
+def status_html(
+    loaded: Catalog, variant_id: str, values: tuple[Any, Any, Any] = (None, None, None), is_img2img: bool = False
+) -> str:
+    """File and download state, what the method is good at and what to avoid, licence and source, warnings."""
+    variant = loaded.variant(variant_id)
+    if variant is None:
+        return ""
+    method = loaded.method(variant.method_id)
+    guide = [_localized(method.summary) if method else "", _localized(variant.notes)]
+    if is_img2img:
+        guide.append(t("img2img", steps=values[1] if isinstance(values[1], (int, float)) else variant.steps))
+    links = []
+    if method is not None and method.license:
+        target = html.escape(method.license_url or method.homepage)
+        links.append(
+            f'{t("licence")}: <a href="{target}" target="_blank" rel="noopener">{html.escape(method.license)}</a>'
+        )
+    if method is not None and method.homepage:
+        links.append(f'<a href="{html.escape(method.homepage)}" target="_blank" rel="noopener">{t("source")}</a>')
+    title = f"{method.name} · {family_label(variant.family)} · {variant.label}" if method else variant.label
+    parts = [
+        f"<div class='accelerator-title'><b>{html.escape(title)}</b> ({html.escape(variant.id)})</div>",
+        f"<div class='accelerator-file'>{_file_line(variant)}</div>",
+        f"<div class='accelerator-guide'>{html.escape(' '.join(g for g in guide if g))}</div>",
+        f"<div class='accelerator-links'>{' · '.join(links)}</div>",
+        *(f"<div class='accelerator-warning'>{html.escape(w)}</div>" for w in _warnings(variant, values)),
+    ]
+    return f"<div class='accelerator-status'>{''.join(parts)}</div>"
