@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lib_accelerator.catalog import Catalog
+from lib_accelerator.families import family_label
 from lib_accelerator.request import Request
 
 
@@ -15,9 +16,19 @@ class Cell:
 
 
 def cells(catalog: Catalog, family: str, methods: list[str] | None = None) -> list[Cell]:
-    """The reference image first (accelerator off), then each method's default variant for the family."""
+    """The reference image first (accelerator off), then each method's default variant for the family.
+
+    A method asked for by name that has no file for this family is an error, not a silently shorter grid.
+    """
+    available = catalog.methods_for(family)
+    unknown = [name for name in methods or () if name not in {m.id for m in available}]
+    if unknown:
+        raise ValueError(
+            f"Accelerator: no method {', '.join(map(repr, unknown))} for {family_label(family)} models; "
+            f"available: {', '.join(m.id for m in available) or 'none'}"
+        )
     chosen = [Cell("Off (your settings)", Request(enabled=False))]
-    for method in catalog.methods_for(family):
+    for method in available:
         if methods and method.id not in methods:
             continue
         variant = method.default_variant(family)

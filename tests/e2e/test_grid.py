@@ -108,3 +108,46 @@ def test_method_by_strength_grid_keeps_each_cell_to_its_own_recipe(webui: WebUI,
         difference = np.abs(image - reference)
         print(f"off cell {cell}: max {difference.max()} mean {difference.mean():.4f} against a plain run")
         assert difference.max() <= 2, f"off cell {cell} differs from a plain run with the same seed"
+
+
+def test_compare_route_runs_off_then_each_method_and_labels_the_seconds(webui: WebUI, manifest: dict[str, Any]) -> None:
+    sd15 = {v["method"] for v in manifest["variants"] if v["family"] == "sd15"}
+    methods = [m for m in ("e2e_hyper_sd", "e2e_lcm") if m in sd15]
+    if len(methods) < 2:
+        pytest.skip("the fixture lacks the SD1.5 Hyper-SD and LCM variants")
+    listed = webui.get("/accelerator/v1/methods")
+    assert listed["family"] == "sd15" and set(methods) <= {m["id"] for m in listed["methods"]}
+    settings = {"prompt": "a red cube on a table", "seed": SEED, "width": 64, "height": 64, "steps": 3,
+                "sampler_name": "Euler a", "cfg_scale": 7}  # fmt: skip
+    response = webui.post("/accelerator/v1/compare", {**settings, "methods": methods})
+    assert response.status_code == 200, response.text[:2000]
+    result = response.json()
+    assert len(result["labels"]) == len(result["infotexts"]) == len(result["seconds"]) == 1 + len(methods)
+    assert result["labels"][0].startswith("Off (your settings)\n")
+    for text, seconds in zip(result["labels"], result["seconds"], strict=True):
+        assert seconds > 0 and text.endswith(f"\n{seconds:.1f} s"), text
+    off, *accelerated = [_fields(t) for t in result["infotexts"]]
+    assert "Accelerator" not in off and "Lora hashes" not in off
+    assert "Accelerator comparison: " in result["info"]
+    for method, fields in zip(methods, accelerated, strict=True):
+        variant = next(v for v in manifest["variants"] if v["id"] == fields["Accelerator"])
+        assert variant["method"] == method and int(fields["Steps"]) == variant["steps"]
+        assert f"={variant['id']} (" in result["info"], result["info"]
+    from PIL import Image
+
+    grid = Image.open(io.BytesIO(base64.b64decode(result["grid"])))
+    assert grid.width >= 64 * (1 + len(methods)) and grid.height > 64, grid.size
+    # The off cell is the user's own job: the same infotext as a plain API request with those settings.
+    plain = webui.generate(**{k: v for k, v in settings.items() if k != "prompt"})
+    assert result["infotexts"][0] == plain["info"]["infotexts"][0]
+
+
+def test_compare_route_refuses_bad_input_by_name_and_keeps_working(webui: WebUI) -> None:
+    unknown_field = webui.post("/accelerator/v1/compare", {"prompt": "x", "stepz": 3})
+    assert unknown_field.status_code == 422 and "stepz" in unknown_field.text
+    no_prompt = webui.post("/accelerator/v1/compare", {"steps": 3})
+    assert no_prompt.status_code == 422 and "prompt" in no_prompt.text
+    wrong_method = webui.post("/accelerator/v1/compare", {"prompt": "x", "width": 64, "methods": ["nope"]})
+    assert wrong_method.status_code == 422 and "'nope'" in wrong_method.text, wrong_method.text
+    after = webui.generate()
+    assert after["images"], "the WebUI did not generate after the refused comparisons"

@@ -1,3 +1,5 @@
+import pytest
+
 from lib_accelerator import compare
 from lib_accelerator.catalog import builtin_presets_dir, load_catalog
 
@@ -20,3 +22,8 @@ def test_labels_and_infotext_carry_recipe_and_seconds():
     assert (
         line == "Accelerator comparison: Off (your settings)=off (20.0 s); SDXL-Lightning=sdxl-lightning-4step (4.5 s)"
     )
+
+
+def test_a_method_without_a_file_for_the_family_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"no method 'lightning', 'nope' for SD 1\.5 models; available: .*hyper_sd"):
+        compare.cells(CATALOG, "sd15", ["hyper_sd", "lightning", "nope"])
