@@ -1,6 +1,6 @@
 """Choices the accordion makes, decided without gradio so that they can be tested: the variants a method
-offers for the loaded family and the variant it starts with. `lib_accelerator.webui.ui*` turns the
-answers into controls and `gr.update`s."""
+offers for the loaded family, the variant it starts with, and the method a variant typed into the variant
+box belongs to. `lib_accelerator.webui.ui*` turns the answers into controls and `gr.update`s."""
 
 from __future__ import annotations
 
@@ -25,3 +25,21 @@ def default_variant(catalog: Catalog, method_id: str, family: str | None) -> Var
         return method.default_variant(family) or method.variants[0]
     # No model loaded yet (A1111 loads it while the UI is built): a default of the first family listed.
     return next((v for v in method.variants if v.default), method.variants[0])
+
+
+def variant_to_follow(catalog: Catalog, method_id: str | None, variant_id: str | None) -> Variant | None:
+    """The variant whose method the method box must switch to, or None when the panel must stay as it is.
+
+    The variant box takes typed ids. A variant of another method than the one shown would be dropped by
+    `plan.resolve_variant` (a method given beside another method's variant means the method's default), so
+    the user's variant would silently not be used; the method follows the variant instead. A user recipe is
+    its own method, so a recipe's variant makes the method box show the recipe.
+
+    None when the variant is unknown (half typed, or a recipe that is not loaded) or already belongs to the
+    shown method: that is the state after pasting infotext, choosing a method or applying a recipe, which set
+    method, variant and values together; those values must not be replaced by the preset's.
+    """
+    chosen = catalog.variant(variant_id) if variant_id else None
+    if chosen is None or chosen.method_id == method_id or catalog.method(chosen.method_id) is None:
+        return None
+    return chosen

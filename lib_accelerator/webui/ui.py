@@ -1,9 +1,13 @@
 """The Accelerator accordion: its controls and their events. Text and the status line are in `ui_text`, the
 dropdowns' choices in `ui_state`, "My recipes" in `ui_recipes`, the paste-back table in `ui_paste`.
 
-Values change on user *selection* events only (`.select`), never on `.change`: pasting infotext sets
-method, variant and the sliders in one go, and a `.change` handler would overwrite the pasted values
-with the preset's. Only the status line (guidance and range warnings) follows `.change`.
+Values change on user *selection* events (`.select`), not on `.change`: pasting infotext sets method,
+variant and the sliders in one go, and a `.change` handler that loaded the preset would overwrite the pasted
+values. The two `.change` handlers keep that invariant. The status line (guidance and range warnings)
+follows every edit. The variant box's own handler acts only when its variant belongs to another method
+than the one shown (an id typed into the box, which fires no `.select`; the runtime would drop it for the
+shown method's default): then the method, the variant list and the values follow that variant. A paste,
+a method choice or an applied recipe leaves method and variant agreeing, and there it returns no-op updates.
 
 "Render final" / "Draft again" run in the browser (`javascript/accelerator.js`): they read the selected
 image's seed from the WebUI's generation info, switch the accordion and press Generate.
@@ -25,9 +29,11 @@ from lib_accelerator.webui.ui_paste import paste_fields
 from lib_accelerator.webui.ui_state import (
     current_family,
     method_choices,
+    method_update,
     preset_values,
     shown,
     variant_choices,
+    variant_update,
 )
 from lib_accelerator.webui.ui_text import note, status_html, t
 
@@ -162,6 +168,18 @@ class _Handlers:
         chosen = runtime.catalog().variant(variant_id)
         return [*preset_values(chosen), self.status(variant_id, *shown(chosen))]
 
+    def variant_changed(self, method_id: str, variant_id: str) -> list[Any]:
+        """Method, variant box, values and status for a variant of another method; else no change at all."""
+        chosen = panel.variant_to_follow(runtime.catalog(), method_id, variant_id)
+        if chosen is None:
+            return [gr.update()] * 8  # method, variant, five values, status
+        return [
+            method_update(chosen.method_id),
+            variant_update(chosen),
+            *preset_values(chosen),
+            self.status(chosen.id, *shown(chosen)),
+        ]
+
     def status(self, variant_id: str, strength: Any, steps: Any, cfg: Any) -> str:
         return status_html(runtime.catalog(), variant_id, (strength, steps, cfg), self.is_img2img)
 
@@ -181,6 +199,14 @@ def _wire_events(
     )
     variant.select(fn=handle.variant_chosen, inputs=[variant], outputs=chosen_outputs, show_progress=False)
     reset.click(fn=handle.variant_chosen, inputs=[variant], outputs=chosen_outputs, show_progress=False)
+    # `.change` because a typed value fires no `.select`; `variant_changed` leaves agreeing boxes alone.
+    variant.change(
+        fn=handle.variant_changed,
+        inputs=[method, variant],
+        outputs=[method, variant, *chosen_outputs],
+        show_progress=False,
+        queue=False,
+    )
     live = [variant, *values[:3]]
     for component in live:  # status only: guidance and range warnings follow the edits as they happen
         component.change(fn=handle.status, inputs=live, outputs=[status], show_progress=False, queue=False)

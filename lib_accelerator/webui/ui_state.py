@@ -66,6 +66,11 @@ def method_update(value: Any = None) -> Any:
     return gr.update(choices=choices) if value is None else gr.update(choices=choices, value=value)
 
 
+def variant_update(variant: Variant) -> Any:
+    """The variant box showing `variant` among the variants of its own method for the loaded family."""
+    return gr.update(choices=variant_choices(runtime.catalog(), variant.method_id, current_family()), value=variant.id)
+
+
 def preset_values(variant: Variant | None) -> list[Any]:
     """Strength, steps, CFG, sampler and schedule as the variant's preset says (no change for no variant)."""
     if variant is None:
