@@ -218,10 +218,21 @@ def config_for(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str, Any]) -> None:
+    for family in args.families:
+        family_run(args, setup, results, family)
+
+
+def family_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str, Any], family: str) -> None:
+    """Parts a-c for one checkpoint; SDXL results are listed as host "a1111 sdxl" / "forge sdxl"."""
     host = setup.host
-    wait_for_memory(NEED_MB[host] - (3500 if args.lora_functional else 0), args.patience)
-    variants = cfg1_variants(setup.manifest, "sd15")
-    with harness.webui(setup, tag="main", config=config_for(args)) as running:
+    need = NEED_MB["sdxl"] if family == "sdxl" else NEED_MB[host] - (3500 if args.lora_functional else 0)
+    wait_for_memory(need, args.patience)
+    variants = cfg1_variants(setup.manifest, family)
+    key = host if family == "sd15" else f"{host} {family}"
+    config = config_for(args)
+    if family == "sdxl":  # A1111's weight backup would add ~10 GB to SDXL's 15: more than this machine has
+        config["lora_functional"] = True
+    with harness.webui(setup, tag=f"main-{family}", config=config, checkpoint=family) as running:
         client = Client(running)
         print(f"[{host}] up in {running.ready - running.started:.0f} s; log {running.log}", flush=True)
         parts = set(args.parts)
@@ -246,8 +257,8 @@ def main_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str, 
             if len(rounds) < n_rounds:
                 break
         records = harness.read_timings(running)
-    results.setdefault(host, {})["sizes"] = per_size
-    results[host]["overhead"] = summarise_overhead(records[steady or 0 :])
+    results.setdefault(key, {})["sizes"] = per_size
+    results[key]["overhead"] = summarise_overhead(records[steady or 0 :])
 
 
 def summarise_size(
@@ -428,19 +439,18 @@ def report(results: dict[str, Any]) -> str:
         )
         add("| --- | --- | --- | --- | --- | --- | --- | --- |")
         for host, size, fp in fast_rows:
-            bound_label = "by hand (Forge skips itself)" if host == "forge" else spread(fp["step_bound"], "{:.3f}")
-            if host == "forge":
-                bound_label = spread(fp["step_bound"], "{:.3f}")
+            bound_label = spread(fp["step_bound"], "{:.3f}")
             add(
                 f"| {host} | {size}² | {spread(fp['step_acc'], '{:.3f}')} | {bound_label} | "
                 f"{spread(fp.get('step_noskip', []), '{:.3f}')} | {spread(fp['acc_over_bound'], '{:.3f}')} | "
                 f"{spread(fp.get('noskip_over_acc', []), '{:.2f}')} | {sorted(set(map(str, fp['skip_during_acc'])))} |"
             )
-        a1111 = {size: fp for host, size, fp in fast_rows if host == "a1111"}
-        forge = {size: fp for host, size, fp in fast_rows if host == "forge"}
-        for size in sorted(set(a1111) & set(forge), key=int):
-            ratio = med(forge[size]["step_acc"]) / med(a1111[size]["step_acc"])
-            add(f"\nForge / A1111 per step with Accelerator at CFG 1, {size}²: {ratio:.2f} (separate runs)")
+        for suffix in ("", " sdxl"):
+            a1111 = {size: fp for host, size, fp in fast_rows if host == "a1111" + suffix}
+            forge = {size: fp for host, size, fp in fast_rows if host == "forge" + suffix}
+            for size in sorted(set(a1111) & set(forge), key=int):
+                ratio = med(forge[size]["step_acc"]) / med(a1111[size]["step_acc"])
+                add(f"\nForge / A1111{suffix} per step with Accelerator at CFG 1, {size}²: {ratio:.2f} (separate runs)")
         add("")
     if speed_rows:
         add("### b. Speedup: 30 steps CFG 7 (DPM++ 2M Karras, no LoRA) vs. the accelerated variant, wall clock\n")
@@ -527,6 +537,9 @@ def main() -> int:
     parser.add_argument("--hosts", nargs="+", choices=("a1111", "forge"), default=["a1111", "forge"])
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument("--sizes", nargs="+", type=int, default=[64, 256], help="image sizes (default 64 256)")
+    parser.add_argument(
+        "--families", nargs="+", choices=("sd15", "sdxl"), default=["sd15"], help="checkpoints (default sd15)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds at 64² (default 3)")
     parser.add_argument("--rounds-large", type=int, default=2, help="interleaved rounds above 64² (default 2)")
     parser.add_argument("--startups", type=int, default=3, help="starts with and without the extension (3)")
@@ -551,7 +564,7 @@ def main() -> int:
     arguments = {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()}
     results: dict[str, Any] = {"_meta": {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "args": arguments}}
     for host in args.hosts:
-        setup = harness.prepare(host)
+        setup = harness.prepare(host, families=tuple(dict.fromkeys(("sd15", *args.families))))
         print(f"[{host}] work folder {setup.work}", flush=True)
         phases = []
         if {"fastpath", "speedup", "overhead"} & set(args.parts):
