@@ -6,6 +6,8 @@ import base64
 import hashlib
 import io
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -137,6 +139,8 @@ def test_compare_route_runs_off_then_each_method_and_labels_the_seconds(webui: W
 
     grid = Image.open(io.BytesIO(base64.b64decode(result["grid"])))
     assert grid.width >= 64 * (1 + len(methods)) and grid.height > 64, grid.size
+    if os.environ.get("ACC_E2E_RECORD"):  # kept beside the records, for the README
+        grid.save(Path(os.environ["ACC_E2E_RECORD"]).with_name("compare-grid.png"))
     # The off cell is the user's own job: the same infotext as a plain API request with those settings.
     plain = webui.generate(**{k: v for k, v in settings.items() if k != "prompt"})
     assert result["infotexts"][0] == plain["info"]["infotexts"][0]
