@@ -78,8 +78,12 @@ window.accelerator = (function() {
         };
     }
 
+    function enabledBox(tab) {
+        return app().querySelector('#' + accordionId(tab) + '-visible-checkbox');
+    }
+
     function setEnabled(tab, on) {
-        var box = app().querySelector('#' + accordionId(tab) + '-visible-checkbox');
+        var box = enabledBox(tab);
         if (box && box.checked !== on) {
             // A click unlinks the checkbox from the accordion's open state (inputAccordion.js): the panel
             // stays open while off, so "Draft again" is still at hand.
@@ -160,9 +164,34 @@ window.accelerator = (function() {
         }, 2000);
     }
 
+    // A generation downloads the variant's LoRA on first use, but the status line was rendered before and
+    // still says "not downloaded yet". The WebUI rewrites the tab's infotext (#html_info_<tab>) when a job
+    // ends, so each rewrite asks the server for the status line again through the panel's hidden status
+    // button (the recipe refresh would also reset the recipe messages). Choosing another image in the
+    // gallery rewrites the infotext too: that costs one small request and shows the same line. The timer
+    // folds the several mutations of one rewrite into one request.
+    function watchGenerations(tab) {
+        var info = app().querySelector('#html_info_' + tab);
+        if (!info || typeof MutationObserver !== 'function') {
+            return;
+        }
+        var pending = null;
+        new MutationObserver(function() {
+            clearTimeout(pending);
+            pending = setTimeout(function() {
+                var button = app().querySelector('#' + accordionId(tab) + '_status_refresh');
+                var box = enabledBox(tab);
+                if (button && box && box.checked) {
+                    button.click();
+                }
+            }, 300);
+        }).observe(info, {childList: true, subtree: true, characterData: true});
+    }
+
     function setup() {
         ['txt2img', 'img2img'].forEach(function(tab) {
             refreshLists(tab, 0);
+            watchGenerations(tab);
         });
         labelButtons();
     }

@@ -10,7 +10,9 @@ shown method's default): then the method, the variant list and the values follow
 a method choice or an applied recipe leaves method and variant agreeing, and there it returns no-op updates.
 
 "Render final" / "Draft again" run in the browser (`javascript/accelerator.js`): they read the selected
-image's seed from the WebUI's generation info, switch the accordion and press Generate.
+image's seed from the WebUI's generation info, switch the accordion and press Generate. The page also
+presses the hidden status button after each generation, because a generation may have downloaded the
+variant's file that the status line still calls missing.
 """
 
 from __future__ import annotations
@@ -68,11 +70,13 @@ def build(elem_id: Callable[[str], str], is_img2img: bool) -> tuple[list[Any], l
             value=status_html(loaded, start.id, is_img2img=is_img2img) if start else "",
             elem_id=elem_id("accelerator_status"),
         )
+        # Pressed by accelerator.js when a generation ends: the status line is read anew (download state).
+        status_refresh = gr.Button(visible=False, elem_id=elem_id("accelerator_status_refresh"))
         download_button = _action_buttons(elem_id, is_img2img, status)
         recipe_panel = ui_recipes.build_panel(elem_id, proposed)
 
     controls = [enabled, method, variant, *values]
-    _wire_events(_Handlers(is_img2img), method, variant, reset, values, status, download_button)
+    _wire_events(_Handlers(is_img2img), method, variant, reset, values, status, status_refresh, download_button)
     ui_recipes.wire_panel(recipe_panel, method, variant, values, status, is_img2img)
     return controls, paste_fields(controls)
 
@@ -191,6 +195,7 @@ def _wire_events(
     reset: Any,
     values: list[Any],
     status: Any,
+    status_refresh: Any,
     download_button: Any,
 ) -> None:
     chosen_outputs = [*values, status]
@@ -210,6 +215,7 @@ def _wire_events(
     live = [variant, *values[:3]]
     for component in live:  # status only: guidance and range warnings follow the edits as they happen
         component.change(fn=handle.status, inputs=live, outputs=[status], show_progress=False, queue=False)
+    status_refresh.click(fn=handle.status, inputs=live, outputs=[status], show_progress=False, queue=False)
     download_button.click(fn=_download_now, inputs=[variant], outputs=[status])
 
 
