@@ -71,7 +71,11 @@ def build(elem_id: Callable[[str], str], is_img2img: bool) -> tuple[list[Any], l
             elem_id=elem_id("accelerator_status"),
         )
         # Pressed by accelerator.js when a generation ends: the status line is read anew (download state).
-        status_refresh = gr.Button(visible=False, elem_id=elem_id("accelerator_status_refresh"))
+        # Never shown, so never translated; its own value keeps A1111's ui-config key `<tab>/<value>` unique
+        # (the default value "Run" may be another extension's hidden button too).
+        status_refresh = gr.Button(
+            visible=False, value="Accelerator status refresh", elem_id=elem_id("accelerator_status_refresh")
+        )
         download_button = _action_buttons(elem_id, is_img2img, status)
         recipe_panel = ui_recipes.build_panel(elem_id, proposed)
 
