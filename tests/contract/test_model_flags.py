@@ -121,7 +121,7 @@ def test_a1111_load_model_weights_flags_give_the_family(a1111, host, monkeypatch
 
 
 def test_a1111_model_data_starts_without_a_model(a1111):
-    # ui.py asks `sd_models.model_data.sd_model` (not `shared.sd_model`, which would load one)
+    # ui_state.py asks `sd_models.model_data.sd_model` (not `shared.sd_model`, which would load one)
     assert hasattr(a1111, "model_data")
     assert a1111.model_data.sd_model is None
 
@@ -245,7 +245,7 @@ def test_forge_pruned_sdxl_is_not_reported_as_sdxl(forge, host, config_name):
 
 def test_forge_startup_placeholder_has_no_family(forge, host):
     """Forge loads the checkpoint lazily: until the first generation `shared.sd_model` is a placeholder,
-    which is what ui.py sees when it builds the accordion."""
+    which is what ui_state.py sees when the accordion is built."""
     from modules import sd_models, shared
 
     assert sd_models.model_data.sd_model is not None
