@@ -95,3 +95,19 @@ def test_choosing_a_method_updates_variant_and_prefilled_values(page: Any, catal
     hyper = catalog.method("hyper_sd")
     accordion.choose_method(hyper.id, hyper.name)
     _expect_prefilled(accordion, hyper.default_variant(FAMILY))
+
+
+def test_a_typed_variant_of_another_method_switches_the_method(page: Any, catalog: Any) -> None:
+    """The variant box takes typed ids; the generation would otherwise use the shown method's default."""
+    accordion = Accordion(page, "txt2img")
+    accordion.open()
+    hyper = catalog.method("hyper_sd")
+    accordion.choose_method(hyper.id, hyper.name)
+    lcm = catalog.method("lcm")
+    typed = lcm.default_variant(FAMILY)
+    box = accordion.variant.input
+    box.fill(typed.id)
+    box.press("Enter")
+    box.press("Tab")
+    expect(accordion.method.input).to_have_value(shows(lcm.id, lcm.name), timeout=EVENT_TIMEOUT_MS)
+    _expect_prefilled(accordion, typed)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
@@ -57,8 +59,18 @@ def test_generate_with_the_accordion_on(
     set_number(page, "txt2img_width", 64)
     set_number(page, "txt2img_height", 64)
     set_number(page, "txt2img_seed", 1234)
+    lora_dir = os.environ.get("ACC_E2E_LORA_DIR")
+    fresh = bool(lora_dir) and not (Path(str(lora_dir)) / "accelerator" / e2e_variant.file.save_as).exists()
+    if fresh:  # this generation downloads the file
+        expect(accordion.status).to_contain_text("not downloaded yet")
     infotext = generate(page)
     _check_accelerated(infotext, e2e_variant)
+    # The status line follows the download without a page reload.
+    expect(accordion.status).to_contain_text(re.compile(r"· downloaded"), timeout=EVENT_TIMEOUT_MS)
+    print(
+        f"status line after the generation ({'fresh download' if fresh else 'file was there'}): "
+        f"{accordion.status.inner_text()!r}"
+    )
 
     image = page.locator("#txt2img_gallery img").first
     expect(image).to_be_visible()
