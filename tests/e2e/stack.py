@@ -149,7 +149,7 @@ def snapshot(work: Path) -> Path:
 
 def install_extension(harness: Harness, source: Path) -> Path:
     link = harness.webui / "extensions" / EXTENSION_NAME
-    link.parent.mkdir(exist_ok=True)
+    link.parent.mkdir(parents=True, exist_ok=True)
     if link.is_symlink() or link.exists():
         link.unlink() if link.is_symlink() else shutil.rmtree(link)
     link.symlink_to(source, target_is_directory=True)
