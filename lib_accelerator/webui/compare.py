@@ -90,6 +90,14 @@ def run(settings: Settings, methods: list[str] | None = None) -> Result:
         raise ValueError("Accelerator: the loaded model is not one Accelerator knows; nothing to compare")
     seed = settings.seed if settings.seed != -1 else random.randrange(SEED_LIMIT)
     chosen = compare.cells(runtime.catalog(), family, methods)
+    # Files first, so that a cell's seconds are the generation's, never a download's.
+    for cell in chosen:
+        if cell.request.enabled:
+            shared.state.textinfo = f"Compare methods: checking the file of {cell.label}"
+            try:
+                runtime.prefetch({"method": cell.request.method, "variant": cell.request.variant}, family)
+            except runtime.download.DownloadError as error:
+                raise ValueError(str(error)) from error
     outputs = []
     for number, cell in enumerate(chosen, start=1):
         shared.state.textinfo = f"Compare methods {number}/{len(chosen)}: {cell.label}"

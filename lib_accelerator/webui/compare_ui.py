@@ -11,6 +11,8 @@ import html
 import logging
 from typing import Any
 
+import gradio as gr
+
 from lib_accelerator.webui import compare
 
 log = logging.getLogger("accelerator")
@@ -55,10 +57,15 @@ class Wiring:
             log.warning("Accelerator: the txt2img prompt was not found; 'Compare methods' is not available")
             return
 
-        def on_click(*values: Any) -> tuple[list[Any], str]:
+        def on_click(*values: Any) -> tuple[Any, str]:
             given = dict(zip(names, values, strict=True))
             settings = compare.Settings(**{k: _typed(k, v) for k, v in given.items() if v is not None})
-            result = compare.run(settings)
+            try:
+                result = compare.run(settings)
+            except (ValueError, RuntimeError) as error:  # no family, no file, no image: say which
+                log.error("%s", error)
+                warning = html.escape(str(error))
+                return gr.update(), f"<div class='accelerator-status accelerator-warning'>{warning}</div>"
             lines = "<br>".join(html.escape(label.replace("\n", " · ")) for label in result.labels)
             return [result.grid], f"<div class='accelerator-status'>{lines}</div>"
 
