@@ -22,7 +22,10 @@ def _compare(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B0
         raise HTTPException(status_code=422, detail=f"unknown field(s) {', '.join(unknown)}; allowed: {allowed}")
     if not str(payload.get("prompt", "")).strip():
         raise HTTPException(status_code=422, detail="'prompt' is required")
-    settings = compare.Settings(**{k: v for k, v in payload.items() if k in _SETTINGS})
+    try:
+        settings = compare.Settings.parse({k: v for k, v in payload.items() if k in _SETTINGS})
+    except ValueError as error:
+        raise HTTPException(status_code=422, detail=str(error)) from error
     with queue_lock:
         shared.state.begin(job="accelerator-compare")
         try:

@@ -36,6 +36,21 @@ class Settings:
     height: int = 512
     seed: int = -1
 
+    @classmethod
+    def parse(cls, values: dict[str, Any]) -> Settings:
+        """From the UI's controls or JSON, with each value of its field's type: a JSON `7` for the CFG
+        would otherwise be written as "CFG scale: 7" where the WebUI writes "7.0"."""
+        kinds = {"steps": int, "width": int, "height": int, "seed": int, "cfg_scale": float}
+        typed = {}
+        for name, value in values.items():
+            if value is None:
+                continue
+            try:
+                typed[name] = kinds.get(name, str)(value)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"Accelerator: {name} must be a number, got {value!r}") from error
+        return cls(**typed)
+
 
 @dataclass(frozen=True)
 class Result:

@@ -59,9 +59,8 @@ class Wiring:
 
         def on_click(*values: Any) -> tuple[Any, str]:
             given = dict(zip(names, values, strict=True))
-            settings = compare.Settings(**{k: _typed(k, v) for k, v in given.items() if v is not None})
             try:
-                result = compare.run(settings)
+                result = compare.run(compare.Settings.parse(given))
             except (ValueError, RuntimeError) as error:  # no family, no file, no image: say which
                 log.error("%s", error)
                 warning = html.escape(str(error))
@@ -74,14 +73,6 @@ class Wiring:
             inputs=[self.controls[FIELDS[name]] for name in names],
             outputs=[gallery, self.status],
         )
-
-
-def _typed(name: str, value: Any) -> Any:
-    if name in ("steps", "width", "height", "seed"):
-        return int(value)
-    if name == "cfg_scale":
-        return float(value)
-    return value
 
 
 WIRING = Wiring()

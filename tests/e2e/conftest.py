@@ -85,6 +85,12 @@ def image_pixels(result: dict[str, Any], index: int = 0) -> Any:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(result["images"][index]))).convert("RGB"), dtype=np.int16)
 
 
+def pixel_digest(result: dict[str, Any], index: int = 0) -> str:
+    """A digest of the decoded pixels. A PNG's bytes hold its infotext too, so two images whose infotexts
+    differ never have equal PNG digests: "the LoRA changed the image" must be asked of the pixels."""
+    return hashlib.sha256(image_pixels(result, index).tobytes()).hexdigest()
+
+
 def infotext(result: dict[str, Any], index: int = 0) -> str:
     return str(result["info"]["infotexts"][index])
 

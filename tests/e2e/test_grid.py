@@ -63,7 +63,8 @@ def _grid_request(webui: WebUI, methods: str, strengths: str) -> dict[str, Any]:
 
 
 def _digest(b64: str) -> str:
-    return hashlib.sha256(base64.b64decode(b64)).hexdigest()
+    """Of the pixels: each cell's PNG also holds its own infotext, so PNG bytes always differ."""
+    return hashlib.sha256(_pixels(b64).tobytes()).hexdigest()
 
 
 def _pixels(b64: str) -> np.ndarray:
