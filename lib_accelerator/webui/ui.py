@@ -27,7 +27,7 @@ from lib_accelerator import panel
 from lib_accelerator.catalog import Variant
 from lib_accelerator.request import CFG_LIMITS, PRESET_LABEL, STEPS_LIMITS, STRENGTH_LIMITS
 from lib_accelerator.webui import compare_ui, host, runtime, ui_recipes
-from lib_accelerator.webui.ui_paste import paste_fields
+from lib_accelerator.webui.ui_paste import api_paste_fields, paste_fields
 from lib_accelerator.webui.ui_state import (
     current_family,
     method_choices,
@@ -77,12 +77,13 @@ def build(elem_id: Callable[[str], str], is_img2img: bool) -> tuple[list[Any], l
             visible=False, value="Accelerator status refresh", elem_id=elem_id("accelerator_status_refresh")
         )
         download_button = _action_buttons(elem_id, is_img2img, status)
+        paste_holder = gr.State()  # see ui_paste.api_paste_fields
         recipe_panel = ui_recipes.build_panel(elem_id, proposed)
 
     controls = [enabled, method, variant, *values]
     _wire_events(_Handlers(is_img2img), method, variant, reset, values, status, status_refresh, download_button)
     ui_recipes.wire_panel(recipe_panel, method, variant, values, status, is_img2img)
-    return controls, paste_fields(controls)
+    return controls, [*paste_fields(controls), *api_paste_fields(paste_holder)]
 
 
 def _value_controls(elem_id: Callable[[str], str], start: Variant | None) -> list[Any]:

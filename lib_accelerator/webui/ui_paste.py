@@ -11,14 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 from lib_accelerator import infotext
+from lib_accelerator.prompt import remove_lora_tag
 from lib_accelerator.request import PRESET_LABEL
 from lib_accelerator.webui import runtime
 
 try:
     from modules.infotext_utils import PasteField
-except ImportError:  # A1111 before 1.8 takes plain (component, key) tuples
 
-    def PasteField(component: Any, target: Any) -> tuple[Any, Any]:
+    HAS_API_FIELDS = True
+except ImportError:  # A1111 before 1.8 takes plain (component, key) tuples, and its API reads no infotext
+    HAS_API_FIELDS = False
+
+    def PasteField(component: Any, target: Any, **_api: Any) -> tuple[Any, Any]:  # type: ignore[misc]
         return component, target
 
 
@@ -54,4 +58,38 @@ def paste_fields(controls: list[Any]) -> list[Any]:
         PasteField(cfg, from_variant("cfg", "Accelerator CFG")),
         PasteField(sampler, name_or_preset("Accelerator sampler")),
         PasteField(schedule, name_or_preset("Accelerator schedule")),
+    ]
+
+
+def api_paste_fields(holder: Any) -> list[Any]:
+    """The user's own settings and prompt for the API's `infotext` field.
+
+    Pasting in the UI runs the `on_infotext_pasted` callbacks (callbacks.py puts the user's own steps, CFG,
+    sampler and schedule back from `Accelerator base`, and takes the recorded tag out of the prompt); the
+    API's `infotext` runs none, so its request would take the accelerated values as the user's own, and a
+    later "Render final" of that image would render at 4 steps. Fields with `api=` names that come after
+    the WebUI's own (a script's fields are listed last) set those request fields again. In the UI they fill
+    `holder`, a gr.State that nothing reads: the callback has already done the same there.
+    """
+    if not HAS_API_FIELDS:
+        return []
+
+    def base(label: str) -> Callable[[dict[str, Any]], Any]:
+        return lambda params: infotext.decode_base(params.get(infotext.BASE_LABEL, "")).get(label)
+
+    def untagged(label: str) -> Callable[[dict[str, Any]], Any]:
+        def read(params: dict[str, Any]) -> Any:
+            chosen = runtime.catalog().variant(str(params.get(infotext.ENABLED_LABEL, "")))
+            text = params.get(label)
+            return remove_lora_tag(text, chosen.file.stem) if chosen and isinstance(text, str) else None
+
+        return read
+
+    return [
+        PasteField(holder, base("Steps"), api="steps"),
+        PasteField(holder, base("CFG scale"), api="cfg_scale"),
+        PasteField(holder, base("Sampler"), api="sampler_name"),
+        PasteField(holder, base("Schedule type"), api="scheduler"),
+        PasteField(holder, untagged("Prompt"), api="prompt"),
+        PasteField(holder, untagged("Hires prompt"), api="hr_prompt"),
     ]

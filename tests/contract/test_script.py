@@ -83,8 +83,12 @@ def test_ui_in_the_tabs_runner(webui, gr, loaded, monkeypatch, is_img2img):
     assert (script.args_from, script.args_to) == (1, 1 + len(FIELD_NAMES))
     assert runner.inputs[1:] == controls
 
-    assert script.infotext_fields is not None and len(script.infotext_fields) == len(FIELD_NAMES)
-    assert [field[0] for field in script.infotext_fields] == controls
+    assert script.infotext_fields is not None
+    assert [field[0] for field in script.infotext_fields[: len(FIELD_NAMES)]] == controls
+    # after the controls: fields with `api=` names only, for the API's `infotext` (see test_api_infotext...)
+    extra = script.infotext_fields[len(FIELD_NAMES) :]
+    assert {field.api for field in extra} == {"steps", "cfg_scale", "sampler_name", "scheduler", "prompt", "hr_prompt"}
+    assert not any(field[0] in controls for field in extra)
     assert runner.infotext_fields == script.infotext_fields
 
     tab = "img2img" if is_img2img else "txt2img"
@@ -134,9 +138,9 @@ def test_ui_twice_in_one_blocks(webui, gr, loaded):
     assert len(first) == len(second) == len(FIELD_NAMES)
     assert [c.value for c in first] == [c.value for c in second]
     assert [c.elem_id for c in first] == [c.elem_id for c in second]
-    assert len(script.infotext_fields) == len(FIELD_NAMES)
-    assert [f[0] for f in script.infotext_fields] == second  # the last build's components
-    assert [f[0] for f in first_fields] == first
+    count = len(FIELD_NAMES)
+    assert [f[0] for f in script.infotext_fields[:count]] == second  # the last build's components
+    assert [f[0] for f in first_fields[:count]] == first
 
 
 def test_sampler_and_schedule_choices_are_the_hosts(webui, gr, loaded, host):
@@ -195,6 +199,48 @@ def test_infotext_pastes_back_through_the_webui(webui, gr, loaded, catalog, caps
         source, button = gr.Textbox(), gr.Button()
         infotext_utils.connect_paste(button, script.infotext_fields, source, None, "txt2img")
     updates = _registered_fn(blocks, "paste_func")(text)
-    assert len(updates) == len(controls)
-    pasted = [u.get("value") for u in updates]
+    assert len(updates) == len(script.infotext_fields)
+    pasted = [u.get("value") for u in updates[: len(controls)]]
     assert pasted == [True, "lightning", plan.variant_id, 0.8, 6, 1.5, "Euler a", "Karras"]
+
+
+def test_api_infotext_gives_the_request_the_users_own_settings(webui, gr, loaded, catalog, caps, host, monkeypatch):
+    """The API's `infotext` runs no on_infotext_pasted callback: the script's `api=` paste fields, listed
+    after the WebUI's own (as modules/ui.py lists them), must give the request the user's own steps, CFG,
+    sampler and schedule from `Accelerator base`, and the prompt without the recorded tag."""
+    from modules import infotext_utils, processing, sd_samplers, shared
+    from modules.api import api, models
+
+    from lib_accelerator.plan import GenerationContext, make_plan, resolve_variant
+    from lib_accelerator.request import Request
+    from tests.contract.test_apply_plan import make_txt2img
+
+    request = Request(True, "lightning", strength=0.8)
+    resolution = resolve_variant(catalog, request, "sdxl")
+    plan = make_plan(request, resolution, caps, resolution.variant.file.stem, GenerationContext())
+    p = make_txt2img(enable_hr=False)
+    host.apply_plan(p, plan)
+    if webui.forge:
+        monkeypatch.setattr(shared.sd_model, "use_distilled_cfg_scale", False, raising=False)
+    text = processing.create_infotext(p, p.all_prompts, [1, 1], [1, 1], position_in_batch=1)
+
+    runner, script = _runner_for(loaded, False, monkeypatch)
+    runner.prepare_ui()
+    with gr.Blocks():
+        main = [  # the WebUI's own fields with API names, as modules/ui.py registers them for txt2img
+            infotext_utils.PasteField(gr.Textbox(), "Prompt", api="prompt"),
+            infotext_utils.PasteField(gr.Slider(), "Steps", api="steps"),
+            infotext_utils.PasteField(gr.Slider(), "CFG scale", api="cfg_scale"),
+            infotext_utils.PasteField(gr.Dropdown(), sd_samplers.get_sampler_from_infotext, api="sampler_name"),
+            infotext_utils.PasteField(gr.Dropdown(), sd_samplers.get_scheduler_from_infotext, api="scheduler"),
+        ]
+        runner.setup_ui_for_section(script.section)
+    monkeypatch.setitem(infotext_utils.paste_fields, "txt2img", {"fields": [*main, *runner.infotext_fields]})
+    body = models.StableDiffusionTxt2ImgProcessingAPI(infotext=text)
+    mentioned: dict[int, object] = {}
+    api.Api.apply_infotext(None, body, "txt2img", script_runner=runner, mentioned_script_args=mentioned)
+
+    assert (body.steps, body.cfg_scale, body.sampler_name, body.scheduler) == (30, 7.0, "DPM++ 2M", "Karras")
+    assert "<lora:" not in body.prompt.replace("<lora:someone_else:0.5>", ""), body.prompt
+    ours = {index - script.args_from: value for index, value in mentioned.items()}
+    assert ours[0] is True and ours[2] == plan.variant_id and ours[3] == 0.8
