@@ -146,8 +146,7 @@ def before_process(p: Any, args: tuple[Any, ...]) -> None:
             "Accelerator: this img2img job keeps its settings overrides afterwards, so the method's exact step "
             "count is not forced; about denoising strength x steps will run"
         )
-    # Off by default: a test run saw skip_early_cond = 1.0 still set after the accelerated jobs.
-    wanted = settings.get("accelerator_cfg1_fast_path", False) and _expected_cfg(request) == 1.0
+    wanted = settings.get("accelerator_cfg1_fast_path", True) and _expected_cfg(request) == 1.0
     if wanted and not host.capabilities().skips_uncond_at_cfg1:
         host.start_cfg1_fast_path(p)
 

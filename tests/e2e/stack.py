@@ -222,8 +222,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"e2e ({args.host}): starting the WebUI, log {log}", flush=True)
         # Each run gets its own settings and UI defaults, so runs cannot change each other's start state.
         settings: dict[str, object] = {"lora_functional": True} if os.environ.get("ACC_E2E_LOW_MEMORY") else {}
-        if os.environ.get("ACC_E2E_FAST_PATH"):
-            settings["accelerator_cfg1_fast_path"] = True
+        if os.environ.get("ACC_E2E_FAST_PATH") == "0":  # on by default
+            settings["accelerator_cfg1_fast_path"] = False
         # (lora_functional: A1111 backs up every weight a LoRA touches, +3.4 GB on SD1.5, unless it is set.)
         (work / "config.json").write_text(json.dumps(settings), encoding="utf-8")
         flags = [

@@ -161,7 +161,7 @@ def before(webui: WebUI) -> Any:
     )
     set_fast_path(webui, True)
     yield state
-    set_fast_path(webui, bool(state.setting))  # the fast path is off by default: leave it as found
+    set_fast_path(webui, state.setting is not False)  # leave it as found (on unless switched off)
 
 
 _RUNS: dict[tuple[str, bool], dict[str, Any]] = {}

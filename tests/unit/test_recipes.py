@@ -265,3 +265,18 @@ def test_every_panel_text_has_a_japanese_translation() -> None:
     missing = sorted(t for t in texts - halves - {"Accelerator"} if t not in japanese)
     assert len(texts) > 20 and missing == []
     assert all(value and value != key for key, value in japanese.items())
+
+
+def test_every_setting_label_has_a_japanese_translation() -> None:
+    """Settings → Accelerator is translated by the same file; a label edited in settings.py must be too."""
+    import re
+
+    repo = Path(__file__).resolve().parents[2]
+    source = (repo / "lib_accelerator" / "webui" / "settings.py").read_text(encoding="utf-8")
+    constants = dict(re.findall(r'^([A-Z_]+) = "([^"]*)"', source, re.MULTILINE))
+    labels = [
+        text.format(**constants) if is_f else text
+        for is_f, text in re.findall(r'OptionInfo\(\s*(?:True|False|"[^"]*"|\d+),\s*(f?)"([^"]+)"', source)
+    ]
+    japanese = json.loads((repo / "localizations" / "ja_JP.json").read_text(encoding="utf-8"))
+    assert len(labels) >= 7 and [label for label in labels if label not in japanese] == []
