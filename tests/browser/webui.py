@@ -95,7 +95,8 @@ class Dropdown:
     def choose(self, matches: Any) -> str:
         """Click the first choice for which `matches(text)` is true; return its text."""
         items = self._open()
-        texts = [t.strip() for t in items.all_inner_texts()]
+        # the selected choice carries a check mark ("✓\nhyper_sd" in gradio 3)
+        texts = [t.strip().removeprefix("✓").strip() for t in items.all_inner_texts()]
         index = next((i for i, t in enumerate(texts) if matches(t)), None)
         assert index is not None, f"no choice matches in {texts}"
         items.nth(index).click()
