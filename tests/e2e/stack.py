@@ -213,10 +213,13 @@ def run(args: argparse.Namespace) -> int:
     lora_dir = work / "loras"
     lora_dir.mkdir()
     log = work / "webui.log"
-    # A data folder of its own (extensions, outputs) and the harness's models: concurrent runs from the
-    # same harness tree cannot replace each other's extension.
+    # A1111: a data folder of its own (extensions, outputs) and the harness's models, so concurrent runs from
+    # the same harness tree cannot replace each other's extension. Forge started with --data-dir serves a
+    # page without any of the WebUI's JavaScript (no script.js, no extension scripts: seen in headless
+    # Chromium, Forge dfdcbab6), so there the extension goes into the checkout's own folder.
+    own_data = args.host != "forge"
     data = work / "data"
-    install_extension(dataclasses.replace(harness, webui=data), snapshot(work))
+    link = install_extension(dataclasses.replace(harness, webui=data) if own_data else harness, snapshot(work))
     with FakeHub(Path(str(manifest["hub"]))) as hub:
         env = {"HF_ENDPOINT": hub.endpoint, "ACCELERATOR_PRESETS_DIR": str(manifest["presets"])}
         print(f"e2e ({args.host}): starting the WebUI, log {log}", flush=True)
@@ -227,7 +230,8 @@ def run(args: argparse.Namespace) -> int:
         # (lora_functional: A1111 backs up every weight a LoRA touches, +3.4 GB on SD1.5, unless it is set.)
         (work / "config.json").write_text(json.dumps(settings), encoding="utf-8")
         flags = [
-            *("--data-dir", str(data), "--models-dir", str(harness.webui / "models"), "--lora-dir", str(lora_dir)),
+            *(("--data-dir", str(data), "--models-dir", str(harness.webui / "models")) if own_data else ()),
+            *("--lora-dir", str(lora_dir)),
             *("--ui-settings-file", str(work / "config.json"), "--ui-config-file", str(work / "ui-config.json")),
         ]
         process = start_webui(harness, env, log, flags)
@@ -246,6 +250,8 @@ def run(args: argparse.Namespace) -> int:
             code = subprocess.call(command, cwd=REPO, env=test_env)
         finally:
             stop_webui(process)
+            if not own_data:  # the shared checkout's folder: leave it as it was
+                link.unlink(missing_ok=True)
     if code == 0 and not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return code
