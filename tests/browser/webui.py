@@ -47,7 +47,10 @@ def open_webui(page: Page, url: str) -> None:
 
 def switch_tab(page: Page, name: str) -> None:
     """Click a top-level tab by its title ("txt2img", "img2img", "PNG Info")."""
-    page.locator("#tabs > .tab-nav button").filter(has_text=re.compile(rf"^\s*{re.escape(name)}\s*$")).click()
+    # gradio 3: `#tabs > .tab-nav button`; gradio 4 (Forge) nests the nav deeper and gives the buttons role=tab
+    page.locator("#tabs > .tab-nav button, #tabs button[role=tab]").filter(
+        has_text=re.compile(rf"^\s*{re.escape(name)}\s*$")
+    ).first.click()
 
 
 def number_of(block: Locator) -> Locator:
@@ -169,8 +172,8 @@ class Accordion:
 
     @property
     def status(self) -> Locator:
-        # gradio 3 gives the id to both the block and the inner .prose element
-        return self.page.locator(f"div.prose#{self.id}_status")
+        # gradio 3 gives the id to both the block and its inner .prose element, gradio 4 to the block only
+        return self.page.locator(f"#{self.id}_status").first
 
 
 def generate(page: Page, tab: str = "txt2img") -> str:
