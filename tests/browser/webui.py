@@ -47,8 +47,9 @@ def open_webui(page: Page, url: str) -> None:
 
 def switch_tab(page: Page, name: str) -> None:
     """Click a top-level tab by its title ("txt2img", "img2img", "PNG Info")."""
-    # gradio 3: `#tabs > .tab-nav button`; gradio 4 (Forge) nests the nav deeper and gives the buttons role=tab
-    page.locator("#tabs > .tab-nav button, #tabs button[role=tab]").filter(
+    # gradio 3: `#tabs > .tab-nav button`; gradio 4 (Forge) nests the nav deeper, and its tab buttons (role=tab)
+    # take the tab's elem_id + "-button": the WebUI's own tabs are `tab_<name>`, sub-tabs are not.
+    page.locator("#tabs > .tab-nav button, #tabs button[role=tab][id^='tab_']").filter(
         has_text=re.compile(rf"^\s*{re.escape(name)}\s*$")
     ).first.click()
 
