@@ -50,7 +50,7 @@ def switch_tab(page: Page, name: str) -> None:
     # gradio 3: `#tabs > .tab-nav button`; gradio 4 (Forge) nests the nav deeper, and its tab buttons (role=tab)
     # take the tab's elem_id + "-button": the WebUI's own tabs are `tab_<name>`, sub-tabs are not.
     page.locator("#tabs > .tab-nav button, #tabs button[role=tab][id^='tab_']").filter(
-        has_text=re.compile(rf"^\s*{re.escape(name)}\s*$")
+        has_text=re.compile(rf"^\s*{re.escape(name)}\s*$", re.IGNORECASE)  # Forge shows "Txt2img", "Img2img"
     ).first.click()
 
 
