@@ -44,8 +44,11 @@ COMMON_FLAGS = [
     "127.0.0.1",
     "--no-download-sd-model",
 ]
+A1111_FLAGS = ["--use-cpu", "all", "--no-half", "--no-half-vae", "--do-not-download-clip"]
+# host -> (checkout folder under ACC_ROOT, venv folder, port, flags); A1111 1.9.4 shares 1.10.1's venv and models
 HOSTS = {
-    "a1111": ("webui", "venv", 7871, ["--use-cpu", "all", "--no-half", "--no-half-vae", "--do-not-download-clip"]),
+    "a1111": ("webui", "venv", 7871, A1111_FLAGS),
+    "a1111-1.9": ("webui-1.9.4", "venv", 7873, A1111_FLAGS),
     "forge": ("forge", "forge-venv", 7872, ["--always-cpu", "--all-in-fp32"]),
 }
 
@@ -230,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
         # (lora_functional: A1111 backs up every weight a LoRA touches, +3.4 GB on SD1.5, unless it is set.)
         (work / "config.json").write_text(json.dumps(settings), encoding="utf-8")
         flags = [
-            *(("--data-dir", str(data), "--models-dir", str(harness.webui / "models")) if own_data else ()),
+            *(("--data-dir", str(data), "--models-dir", str(harness.root / "webui" / "models")) if own_data else ()),
             *("--lora-dir", str(lora_dir)),
             *("--ui-settings-file", str(work / "config.json"), "--ui-config-file", str(work / "ui-config.json")),
         ]

@@ -151,6 +151,11 @@ OFF_ARGS = {"accelerator": {"args": [{"enabled": False, "method": "lightning", "
 def before(webui: WebUI) -> Any:
     """What the plain, accordion-off and CFG-2 jobs give before any CFG-1 job of this module ran."""
     options = webui.get("/sdapi/v1/options")
+    if OPTION not in options:
+        pytest.skip(
+            f"this WebUI has no {OPTION} option (A1111 before 1.10): the fast path never starts there "
+            "(tests/contract/test_cfg1_fast_path.py checks that)"
+        )
     variant = _variant()
     state = Before(
         skip=float(options.get(OPTION) or 0.0),
