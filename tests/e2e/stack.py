@@ -132,6 +132,13 @@ def _layout_fixture(hub: Path, presets: Path) -> list[dict[str, object]]:
     return [{"method": "e2e_layouts", "layout": v["label"].split()[0], **v} for v in variants]
 
 
+def _models_flags(host: str, models: Path) -> tuple[str, ...]:
+    """The harness's checkpoints for a WebUI whose data folder is elsewhere (1.9.4 has no --models-dir)."""
+    if host == "a1111-1.9":
+        return ("--ckpt-dir", str(models / "Stable-diffusion"))
+    return ("--models-dir", str(models))
+
+
 def _tcmalloc() -> str | None:
     for candidate in (
         "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4",
@@ -232,8 +239,9 @@ def run(args: argparse.Namespace) -> int:
             settings["accelerator_cfg1_fast_path"] = False
         # (lora_functional: A1111 backs up every weight a LoRA touches, +3.4 GB on SD1.5, unless it is set.)
         (work / "config.json").write_text(json.dumps(settings), encoding="utf-8")
+        models = _models_flags(args.host, harness.root / "webui" / "models")
         flags = [
-            *(("--data-dir", str(data), "--models-dir", str(harness.root / "webui" / "models")) if own_data else ()),
+            *(("--data-dir", str(data), *models) if own_data else ()),
             *("--lora-dir", str(lora_dir)),
             *("--ui-settings-file", str(work / "config.json"), "--ui-config-file", str(work / "ui-config.json")),
         ]
