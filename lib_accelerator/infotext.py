@@ -57,13 +57,25 @@ def decode(params: Mapping[str, Any]) -> Request | None:
     return from_mapping(values)
 
 
+AUTOMATIC_SCHEDULE = "Automatic"
+
+
 def encode_base(steps: int, cfg: float, sampler: str, schedule: str | None) -> str:
-    values = {"steps": str(steps), "cfg": f"{cfg:g}", "sampler": sampler, "schedule": schedule or ""}
+    """The user's own settings. A schedule left to the sampler (none given, or "Automatic") is not written:
+    an API job has none until the WebUI fills it in, a UI job has "Automatic"; they are the same choice."""
+    kept = "" if schedule in (None, AUTOMATIC_SCHEDULE) else str(schedule)
+    values = {"steps": str(steps), "cfg": f"{cfg:g}", "sampler": sampler, "schedule": kept}
     return "|".join(f"{key}={values[key]}" for key, _ in _BASE_KEYS if values[key])
 
 
 def decode_base(text: str) -> dict[str, str]:
-    """`Accelerator base` back to the WebUI's own infotext keys (Steps, CFG scale, Sampler, Schedule type)."""
+    """`Accelerator base` back to the WebUI's own infotext keys (Steps, CFG scale, Sampler, Schedule type).
+
+    A base without a schedule means "Automatic", which must still be said: the infotext's own
+    "Schedule type" is the accelerated one. No base at all (not an accelerated image) gives nothing."""
     labels = dict(_BASE_KEYS)
     pairs = (item.partition("=") for item in str(text).split("|"))
-    return {labels[key]: value for key, _, value in pairs if key in labels and value}
+    found = {labels[key]: value for key, _, value in pairs if key in labels and value}
+    if found:
+        found.setdefault("Schedule type", AUTOMATIC_SCHEDULE)
+    return found

@@ -87,7 +87,13 @@ def test_base_settings_survive_the_round_trip_as_the_webuis_own_keys():
         "Sampler": "DPM++ 2M",
         "Schedule type": "Karras",
     }
-    assert infotext.decode_base(infotext.encode_base(20, 5.5, "Euler a", None)) == {
-        "Steps": "20", "CFG scale": "5.5", "Sampler": "Euler a",
-    }  # fmt: skip
+    # A schedule left to the sampler: None (an API job before the WebUI fills it in) and "Automatic" are the
+    # same choice, written the same way, and read back as "Automatic" (the infotext's own is the accelerated one).
+    for left_to_the_sampler in (None, "Automatic"):
+        text = infotext.encode_base(20, 5.5, "Euler a", left_to_the_sampler)
+        assert text == "steps=20|cfg=5.5|sampler=Euler a"
+        assert infotext.decode_base(text) == {
+            "Steps": "20", "CFG scale": "5.5", "Sampler": "Euler a", "Schedule type": "Automatic",
+        }  # fmt: skip
     assert infotext.decode_base("garbage|steps=|x=1") == {}
+    assert infotext.decode_base("") == {}
