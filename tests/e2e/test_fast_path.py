@@ -286,6 +286,8 @@ def _skip_option_on_a_fresh_connection(webui: WebUI, tries: int = 30) -> float:
             return skip_option(webui)
         except requests.ConnectionError:
             time.sleep(1)
+        finally:
+            webui.session.close()  # nor may the next test reuse this one
     raise AssertionError(f"the WebUI did not answer for {tries} s after the failed job")
 
 
