@@ -74,22 +74,30 @@ def api_paste_fields(holder: Any) -> list[Any]:
     if not HAS_API_FIELDS:
         return []
 
-    def base(label: str) -> Callable[[dict[str, Any]], Any]:
-        return lambda params: infotext.decode_base(params.get(infotext.BASE_LABEL, "")).get(label)
-
-    def untagged(label: str) -> Callable[[dict[str, Any]], Any]:
-        def read(params: dict[str, Any]) -> Any:
-            chosen = runtime.catalog().variant(str(params.get(infotext.ENABLED_LABEL, "")))
-            text = params.get(label)
-            return remove_lora_tag(text, chosen.file.stem) if chosen and isinstance(text, str) else None
-
-        return read
+    def own(label: str) -> Callable[[dict[str, Any]], Any]:
+        return lambda params: users_own(params).get(label)
 
     return [
-        PasteField(holder, base("Steps"), api="steps"),
-        PasteField(holder, base("CFG scale"), api="cfg_scale"),
-        PasteField(holder, base("Sampler"), api="sampler_name"),
-        PasteField(holder, base("Schedule type"), api="scheduler"),
-        PasteField(holder, untagged("Prompt"), api="prompt"),
-        PasteField(holder, untagged("Hires prompt"), api="hr_prompt"),
+        PasteField(holder, own("Steps"), api="steps"),
+        PasteField(holder, own("CFG scale"), api="cfg_scale"),
+        PasteField(holder, own("Sampler"), api="sampler_name"),
+        PasteField(holder, own("Schedule type"), api="scheduler"),
+        PasteField(holder, own("Prompt"), api="prompt"),
+        PasteField(holder, own("Hires prompt"), api="hr_prompt"),
     ]
+
+
+def users_own(params: dict[str, Any]) -> dict[str, str]:
+    """What pasting an accelerated image's infotext must give the WebUI's own controls: the prompts without
+    the recorded tag (the accordion adds it again) and the user's own steps, CFG, sampler and schedule from
+    `Accelerator base` instead of the accelerated ones. Empty for an image Accelerator did not make."""
+    variant_id = params.get(infotext.ENABLED_LABEL)
+    variant = runtime.catalog().variant(str(variant_id)) if variant_id else None
+    if variant is None:
+        return {}
+    own = {
+        key: remove_lora_tag(params[key], variant.file.stem)
+        for key in ("Prompt", "Hires prompt")
+        if isinstance(params.get(key), str)
+    }
+    return {**own, **infotext.decode_base(params.get(infotext.BASE_LABEL, ""))}
