@@ -45,12 +45,29 @@ COMMON_FLAGS = [
     "--no-download-sd-model",
 ]
 A1111_FLAGS = ["--use-cpu", "all", "--no-half", "--no-half-vae", "--do-not-download-clip"]
-# host -> (checkout folder under ACC_ROOT, venv folder, port, flags); A1111 1.9.4 shares 1.10.1's venv and models
-HOSTS = {
-    "a1111": ("webui", "venv", 7871, A1111_FLAGS),
-    "a1111-1.9": ("webui-1.9.4", "venv", 7873, A1111_FLAGS),
-    "forge": ("forge", "forge-venv", 7872, ["--always-cpu", "--all-in-fp32"]),
+# host -> (checkout folder under ACC_ROOT, venv folder, port, flags, how it takes the harness's checkpoints when
+# it runs with a --data-dir of its own). A1111 1.9.4 shares 1.10.1's venv and models and has no --models-dir.
+# Forge gets no --data-dir: started with one it serves a page without any of the WebUI's JavaScript (no
+# script.js, no extension scripts: seen in headless Chromium, Forge dfdcbab6), so its extension goes into the
+# checkout's own folder.
+HOSTS: dict[str, tuple[str, str, int, list[str], str | None]] = {
+    "a1111": ("webui", "venv", 7871, A1111_FLAGS, "--models-dir"),
+    "a1111-1.9": ("webui-1.9.4", "venv", 7873, A1111_FLAGS, "--ckpt-dir"),
+    "forge": ("forge", "forge-venv", 7872, ["--always-cpu", "--all-in-fp32"], None),
 }
+
+
+def own_data_flags(host: str, data: Path, models: Path) -> list[str] | None:
+    """`--data-dir` and the checkpoints for a run with a data folder of its own, or None where it has none."""
+    models_flag = HOSTS[host][4]
+    if models_flag is None:
+        return None
+    return [
+        "--data-dir",
+        str(data),
+        models_flag,
+        str(models / "Stable-diffusion" if models_flag == "--ckpt-dir" else models),
+    ]
 
 
 @dataclass(frozen=True)
@@ -68,7 +85,7 @@ class Harness:
 
 def find_harness(host: str) -> Harness | None:
     root = Path(os.environ.get("ACC_ROOT", Path.home() / "webui-harness"))
-    folder, venv, port, flags = HOSTS[host]
+    folder, venv, port, flags, _ = HOSTS[host]
     port = int(os.environ.get("ACC_E2E_PORT", port))
     harness = Harness(root, root / folder, root / venv / "bin" / "python", port, COMMON_FLAGS + flags)
     if (harness.webui / "launch.py").is_file() and harness.python.is_file():
@@ -130,13 +147,6 @@ def _layout_fixture(hub: Path, presets: Path) -> list[dict[str, object]]:
     method = {**template, "id": "e2e_layouts", "name": "E2E key layouts", "variants": variants}
     (presets / "e2e_layouts.json").write_text(json.dumps(method, indent=1), encoding="utf-8")
     return [{"method": "e2e_layouts", "layout": v["label"].split()[0], **v} for v in variants]
-
-
-def _models_flags(host: str, models: Path) -> tuple[str, ...]:
-    """The harness's checkpoints for a WebUI whose data folder is elsewhere (1.9.4 has no --models-dir)."""
-    if host == "a1111-1.9":
-        return ("--ckpt-dir", str(models / "Stable-diffusion"))
-    return ("--models-dir", str(models))
 
 
 def _tcmalloc() -> str | None:
@@ -223,13 +233,11 @@ def run(args: argparse.Namespace) -> int:
     lora_dir = work / "loras"
     lora_dir.mkdir()
     log = work / "webui.log"
-    # A1111: a data folder of its own (extensions, outputs) and the harness's models, so concurrent runs from
-    # the same harness tree cannot replace each other's extension. Forge started with --data-dir serves a
-    # page without any of the WebUI's JavaScript (no script.js, no extension scripts: seen in headless
-    # Chromium, Forge dfdcbab6), so there the extension goes into the checkout's own folder.
-    own_data = args.host != "forge"
+    # A data folder of its own (extensions, outputs) where the host allows it (see HOSTS), so concurrent runs
+    # from the same harness tree cannot replace each other's extension.
     data = work / "data"
-    link = install_extension(dataclasses.replace(harness, webui=data) if own_data else harness, snapshot(work))
+    data_flags = own_data_flags(args.host, data, harness.root / "webui" / "models")
+    link = install_extension(dataclasses.replace(harness, webui=data) if data_flags else harness, snapshot(work))
     with FakeHub(Path(str(manifest["hub"]))) as hub:
         env = {"HF_ENDPOINT": hub.endpoint, "ACCELERATOR_PRESETS_DIR": str(manifest["presets"])}
         print(f"e2e ({args.host}): starting the WebUI, log {log}", flush=True)
@@ -239,9 +247,8 @@ def run(args: argparse.Namespace) -> int:
             settings["accelerator_cfg1_fast_path"] = False
         # (lora_functional: A1111 backs up every weight a LoRA touches, +3.4 GB on SD1.5, unless it is set.)
         (work / "config.json").write_text(json.dumps(settings), encoding="utf-8")
-        models = _models_flags(args.host, harness.root / "webui" / "models")
         flags = [
-            *(("--data-dir", str(data), *models) if own_data else ()),
+            *(data_flags or ()),
             *("--lora-dir", str(lora_dir)),
             *("--ui-settings-file", str(work / "config.json"), "--ui-config-file", str(work / "ui-config.json")),
         ]
@@ -261,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
             code = subprocess.call(command, cwd=REPO, env=test_env)
         finally:
             stop_webui(process)
-            if not own_data:  # the shared checkout's folder: leave it as it was
+            if not data_flags:  # the shared checkout's folder: leave it as it was
                 link.unlink(missing_ok=True)
     if code == 0 and not args.keep:
         shutil.rmtree(work, ignore_errors=True)
