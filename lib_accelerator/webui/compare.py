@@ -82,7 +82,9 @@ def _generate(settings: Settings, seed: int, cell: compare.Cell) -> tuple[Any, f
         steps=settings.steps, sampler_name=settings.sampler_name, cfg_scale=settings.cfg_scale,
         width=settings.width, height=settings.height, do_not_save_grid=True,
     )  # fmt: skip
-    if hasattr(p, "scheduler"):
+    # Like the WebUI's own API: "Automatic" is left unset, because A1111 1.9.4 writes a set
+    # "Automatic" into the infotext and the off cell would then differ from a plain job's.
+    if hasattr(p, "scheduler") and settings.scheduler != "Automatic":
         p.scheduler = settings.scheduler
     p.is_api = True  # the built-in Sampler/Seed scripts would otherwise put their UI defaults back
     p.scripts = runner
