@@ -189,6 +189,7 @@ def run_round(
     fit_steps: tuple[int, int],
     probe_steps: int,
     parts: set[str],
+    round_index: int = 0,
 ) -> dict[str, Any]:
     """One round; every job that uses a LoRA follows one that uses none, so all pay the same patching."""
     sized = {"width": size, "height": size}
@@ -203,8 +204,17 @@ def run_round(
             out[f"fit:{steps}"] = hand_typed(client, applied[first["id"]], steps=steps, **sized, **skip_override(host))
             client.generate(**RESET)
     if "fastpath" in parts:
-        out["a:acc"] = client.generate(**sized, alwayson_scripts=accelerate(variant=first["id"], steps=probe_steps))
-        out["a:bound"] = hand_typed(client, applied[first["id"]], steps=probe_steps, **sized, **skip_override(host))
+        jobs = {
+            "a:acc": lambda: client.generate(
+                **sized, alwayson_scripts=accelerate(variant=first["id"], steps=probe_steps)
+            ),
+            "a:bound": lambda: hand_typed(
+                client, applied[first["id"]], steps=probe_steps, **sized, **skip_override(host)
+            ),
+        }
+        # Odd rounds run the bound first, so neither side always pays for following a job of another size.
+        for key in sorted(jobs, reverse=bool(round_index % 2)):
+            out[key] = jobs[key]()
         if host != "forge":
             out["a:noskip"] = hand_typed(client, applied[first["id"]], steps=probe_steps, **sized)
     return out
@@ -241,7 +251,7 @@ def family_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str
         per_size: dict[str, Any] = {}
         steady = None  # records from here on: every LoRA downloaded, the WebUI warm
         for size in args.sizes:
-            fit_steps, probe_steps = (2, 8), 6  # 8 = Hyper-SD's steps; 6 steps give 5 step intervals
+            fit_steps, probe_steps = (2, 8), args.probe_steps  # 8 = Hyper-SD's steps
             applied = warm_up(client, variants, size)
             steady = client.seen if steady is None else steady
             rounds = []
@@ -249,7 +259,7 @@ def family_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str
             for r in range(n_rounds):
                 t0 = time.monotonic()
                 try:
-                    rounds.append(run_round(client, host, size, variants, applied, fit_steps, probe_steps, parts))
+                    rounds.append(run_round(client, host, size, variants, applied, fit_steps, probe_steps, parts, r))
                 except (RuntimeError, requests.ConnectionError) as error:  # e.g. the memory guard stopped it
                     print(f"[{host}] {size}px round {r + 1} lost ({error}); keeping {len(rounds)} round(s)")
                     break
@@ -539,6 +549,9 @@ def main() -> int:
     parser.add_argument("--hosts", nargs="+", choices=("a1111", "forge"), default=["a1111", "forge"])
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument("--sizes", nargs="+", type=int, default=[64, 256], help="image sizes (default 64 256)")
+    parser.add_argument(
+        "--probe-steps", type=int, default=6, help="steps of each fast-path job; N steps give N-1 intervals (6)"
+    )
     parser.add_argument(
         "--families", nargs="+", choices=("sd15", "sdxl"), default=["sd15"], help="checkpoints (default sd15)"
     )
