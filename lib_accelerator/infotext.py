@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lib_accelerator.names import AUTOMATIC
 from lib_accelerator.request import Request, from_mapping
 
 
@@ -57,13 +58,10 @@ def decode(params: Mapping[str, Any]) -> Request | None:
     return from_mapping(values)
 
 
-AUTOMATIC_SCHEDULE = "Automatic"
-
-
 def encode_base(steps: int, cfg: float, sampler: str, schedule: str | None) -> str:
     """The user's own settings. A schedule left to the sampler (none given, or "Automatic") is not written:
     an API job has none until the WebUI fills it in, a UI job has "Automatic"; they are the same choice."""
-    kept = "" if schedule in (None, AUTOMATIC_SCHEDULE) else str(schedule)
+    kept = "" if schedule in (None, AUTOMATIC) else str(schedule)
     values = {"steps": str(steps), "cfg": f"{cfg:g}", "sampler": sampler, "schedule": kept}
     return "|".join(f"{key}={values[key]}" for key, _ in _BASE_KEYS if values[key])
 
@@ -77,5 +75,5 @@ def decode_base(text: str) -> dict[str, str]:
     pairs = (item.partition("=") for item in str(text).split("|"))
     found = {labels[key]: value for key, _, value in pairs if key in labels and value}
     if found:
-        found.setdefault("Schedule type", AUTOMATIC_SCHEDULE)
+        found.setdefault("Schedule type", AUTOMATIC)
     return found

@@ -29,6 +29,8 @@ SCHEDULES: dict[str, str] = {
     "beta": "Beta",
     "turbo": "Turbo",
 }
+# The WebUI's "leave the schedule to the sampler" choice.
+AUTOMATIC = SCHEDULES["automatic"]
 
 
 def sampler_id_for(display_name: str) -> str | None:

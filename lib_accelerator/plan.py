@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from lib_accelerator import infotext
 from lib_accelerator.catalog import Catalog, Variant
 from lib_accelerator.families import family_label
-from lib_accelerator.names import SAMPLERS, SCHEDULES, sampler_id_for, schedule_id_for
+from lib_accelerator.names import AUTOMATIC, SAMPLERS, SCHEDULES, sampler_id_for, schedule_id_for
 from lib_accelerator.request import Request, RequestError
 
 
@@ -141,7 +141,7 @@ def _pick_schedule(request: Request, variant: Variant, host: HostCapabilities) -
         if label in host.schedulers:
             wanted = SCHEDULES[variant.schedules[0]]
             return label, [f"this WebUI has no {wanted} schedule, so {label} is used"] if i else []
-    return "Automatic", [f"none of the schedules {variant.id} wants is in this WebUI; Automatic is used"]
+    return AUTOMATIC, [f"none of the schedules {variant.id} wants is in this WebUI; {AUTOMATIC} is used"]
 
 
 def _range_warnings(request: Request, variant: Variant) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Any
 from modules import images, processing, scripts, shared
 
 from lib_accelerator import compare
+from lib_accelerator.names import AUTOMATIC
 from lib_accelerator.webui import host, runtime
 
 log = logging.getLogger("accelerator")
@@ -30,7 +31,7 @@ class Settings:
     negative_prompt: str = ""
     steps: int = 20
     sampler_name: str = "Euler a"
-    scheduler: str = "Automatic"
+    scheduler: str = AUTOMATIC
     cfg_scale: float = 7.0
     width: int = 512
     height: int = 512
@@ -84,7 +85,7 @@ def _generate(settings: Settings, seed: int, cell: compare.Cell) -> tuple[Any, f
     )  # fmt: skip
     # Like the WebUI's own API: "Automatic" is left unset, because A1111 1.9.4 writes a set
     # "Automatic" into the infotext and the off cell would then differ from a plain job's.
-    if hasattr(p, "scheduler") and settings.scheduler != "Automatic":
+    if hasattr(p, "scheduler") and settings.scheduler != AUTOMATIC:
         p.scheduler = settings.scheduler
     p.is_api = True  # the built-in Sampler/Seed scripts would otherwise put their UI defaults back
     p.scripts = runner
