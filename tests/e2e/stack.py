@@ -24,6 +24,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from lib_accelerator.catalog import builtin_presets_dir
 from tests.fakehub.server import FakeHub
@@ -45,29 +46,34 @@ COMMON_FLAGS = [
     "--no-download-sd-model",
 ]
 A1111_FLAGS = ["--use-cpu", "all", "--no-half", "--no-half-vae", "--do-not-download-clip"]
-# host -> (checkout folder under ACC_ROOT, venv folder, port, flags, how it takes the harness's checkpoints when
-# it runs with a --data-dir of its own). A1111 1.9.4 shares 1.10.1's venv and models and has no --models-dir.
-# Forge gets no --data-dir: started with one it serves a page without any of the WebUI's JavaScript (no
-# script.js, no extension scripts: seen in headless Chromium, Forge dfdcbab6), so its extension goes into the
-# checkout's own folder.
-HOSTS: dict[str, tuple[str, str, int, list[str], str | None]] = {
-    "a1111": ("webui", "venv", 7871, A1111_FLAGS, "--models-dir"),
-    "a1111-1.9": ("webui-1.9.4", "venv", 7873, A1111_FLAGS, "--ckpt-dir"),
-    "forge": ("forge", "forge-venv", 7872, ["--always-cpu", "--all-in-fp32"], None),
+
+
+class Host(NamedTuple):
+    folder: str  # checkout under ACC_ROOT
+    venv: str
+    port: int
+    flags: list[str]
+    # How a run with a --data-dir of its own finds the harness's checkpoints: the flag, and the folder under
+    # the harness's `webui/models` it names. None: the host takes no --data-dir. Forge started with one
+    # serves a page without any of the WebUI's JavaScript (no script.js, no extension scripts: seen in
+    # headless Chromium, Forge dfdcbab6), so its extension goes into the checkout's own folder.
+    models: tuple[str, str] | None
+
+
+# A1111 1.9.4 shares 1.10.1's venv and models and has no --models-dir.
+HOSTS = {
+    "a1111": Host("webui", "venv", 7871, A1111_FLAGS, ("--models-dir", "")),
+    "a1111-1.9": Host("webui-1.9.4", "venv", 7873, A1111_FLAGS, ("--ckpt-dir", "Stable-diffusion")),
+    "forge": Host("forge", "forge-venv", 7872, ["--always-cpu", "--all-in-fp32"], None),
 }
 
 
 def own_data_flags(host: str, data: Path, models: Path) -> list[str] | None:
     """`--data-dir` and the checkpoints for a run with a data folder of its own, or None where it has none."""
-    models_flag = HOSTS[host][4]
-    if models_flag is None:
+    if HOSTS[host].models is None:
         return None
-    return [
-        "--data-dir",
-        str(data),
-        models_flag,
-        str(models / "Stable-diffusion" if models_flag == "--ckpt-dir" else models),
-    ]
+    flag, folder = HOSTS[host].models
+    return ["--data-dir", str(data), flag, str(models / folder)]
 
 
 @dataclass(frozen=True)
@@ -85,9 +91,9 @@ class Harness:
 
 def find_harness(host: str) -> Harness | None:
     root = Path(os.environ.get("ACC_ROOT", Path.home() / "webui-harness"))
-    folder, venv, port, flags, _ = HOSTS[host]
-    port = int(os.environ.get("ACC_E2E_PORT", port))
-    harness = Harness(root, root / folder, root / venv / "bin" / "python", port, COMMON_FLAGS + flags)
+    known = HOSTS[host]
+    port = int(os.environ.get("ACC_E2E_PORT", known.port))
+    harness = Harness(root, root / known.folder, root / known.venv / "bin" / "python", port, COMMON_FLAGS + known.flags)
     if (harness.webui / "launch.py").is_file() and harness.python.is_file():
         return harness
     return None
