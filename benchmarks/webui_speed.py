@@ -213,7 +213,8 @@ def run_round(
             ),
         }
         # Odd rounds run the bound first, so neither side always pays for following a job of another size.
-        for key in sorted(jobs, reverse=bool(round_index % 2)):
+        order = ("a:bound", "a:acc") if round_index % 2 else ("a:acc", "a:bound")
+        for key in order:
             out[key] = jobs[key]()
         if host != "forge":
             out["a:noskip"] = hand_typed(client, applied[first["id"]], steps=probe_steps, **sized)
