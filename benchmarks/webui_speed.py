@@ -130,8 +130,16 @@ def spread(values: list[float], fmt: str = "{:.2f}") -> str:
 
 
 # ----------------------------------------------------------------------------------------------- jobs
-def cfg1_variants(manifest: dict[str, Any], family: str) -> list[dict[str, Any]]:
-    return [v for v in manifest["variants"] if v["family"] == family and v["cfg"] == 1.0]
+def cfg1_variants(manifest: dict[str, Any], family: str, wanted: list[str] | None = None) -> list[dict[str, Any]]:
+    """The family's CFG-1 variants; `wanted` (ids with or without the fixture's "e2e-" prefix) keeps some."""
+    every = {v["id"].removeprefix("e2e-"): v for v in manifest["variants"] if v["cfg"] == 1.0}
+    if not wanted:
+        return [v for v in every.values() if v["family"] == family]
+    names = list(dict.fromkeys(name.removeprefix("e2e-") for name in wanted))
+    unknown = [name for name in names if name not in every]
+    if unknown:
+        raise SystemExit(f"--variants: no CFG-1 variant {', '.join(unknown)}; choose from {', '.join(every)}")
+    return [every[name] for name in names if every[name]["family"] == family]
 
 
 def lora_tag(variant: dict[str, Any]) -> str:
@@ -240,7 +248,10 @@ def family_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str
     host = setup.host
     need = NEED_MB["sdxl"] if family == "sdxl" else NEED_MB[host] - (3500 if args.lora_functional else 0)
     wait_for_memory(need, args.patience)
-    variants = cfg1_variants(setup.manifest, family)
+    variants = cfg1_variants(setup.manifest, family, args.variants)
+    if not variants:
+        print(f"[{host}] {family}: none of --variants is a {family} variant; skipped", flush=True)
+        return
     key = host if family == "sd15" else f"{host} {family}"
     config = config_for(args)
     if family == "sdxl":  # A1111's weight backup would add ~10 GB to SDXL's 15: more than this machine has
@@ -555,6 +566,13 @@ def main() -> int:
     )
     parser.add_argument(
         "--families", nargs="+", choices=("sd15", "sdxl"), default=["sd15"], help="checkpoints (default sd15)"
+    )
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        default=None,
+        help="only these variants, e.g. hyper-sdxl-8step (default: every CFG-1 default variant of the family); "
+        "the first one is also the fast-path job and the fit of the ideal",
     )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds at 64² (default 3)")
     parser.add_argument("--rounds-large", type=int, default=2, help="interleaved rounds above 64² (default 2)")
