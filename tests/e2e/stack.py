@@ -268,7 +268,8 @@ def run(args: argparse.Namespace) -> int:
                 "ACC_E2E_MANIFEST": str(work / "manifest.json"),
                 "ACC_E2E_LORA_DIR": str(lora_dir),
                 "ACC_E2E_SDXL": "1" if args.sdxl else "",
-                "ACC_E2E_RECORD": str(work / "records.jsonl"),
+                # A caller's own path survives the run; the default lives in the work folder, kept only on failure.
+                "ACC_E2E_RECORD": os.environ.get("ACC_E2E_RECORD") or str(work / "records.jsonl"),
             }
             command = [sys.executable, "-m", "pytest", "-q", *args.tests, *args.pytest_args]
             code = subprocess.call(command, cwd=REPO, env=test_env)
