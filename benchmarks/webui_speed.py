@@ -46,6 +46,7 @@ if str(REPO) not in sys.path:
 import requests  # noqa: E402
 
 from benchmarks import harness  # noqa: E402
+from tests.e2e.stack import FIXTURE_PREFIX  # noqa: E402
 
 PARTS = ("fastpath", "speedup", "overhead", "startup", "memory")
 PROMPT = "a photo of a red cube on a wooden table, studio light"
@@ -131,11 +132,11 @@ def spread(values: list[float], fmt: str = "{:.2f}") -> str:
 
 # ----------------------------------------------------------------------------------------------- jobs
 def cfg1_variants(manifest: dict[str, Any], family: str, wanted: list[str] | None = None) -> list[dict[str, Any]]:
-    """The family's CFG-1 variants; `wanted` (ids with or without the fixture's "e2e-" prefix) keeps some."""
-    every = {v["id"].removeprefix("e2e-"): v for v in manifest["variants"] if v["cfg"] == 1.0}
+    """The family's CFG-1 variants; `wanted` (built-in ids, with or without FIXTURE_PREFIX) keeps some."""
+    every = {v["id"].removeprefix(FIXTURE_PREFIX): v for v in manifest["variants"] if v["cfg"] == 1.0}
     if not wanted:
         return [v for v in every.values() if v["family"] == family]
-    names = list(dict.fromkeys(name.removeprefix("e2e-") for name in wanted))
+    names = list(dict.fromkeys(name.removeprefix(FIXTURE_PREFIX) for name in wanted))
     unknown = [name for name in names if name not in every]
     if unknown:
         raise SystemExit(f"--variants: no CFG-1 variant {', '.join(unknown)}; choose from {', '.join(every)}")
@@ -482,8 +483,9 @@ def report(results: dict[str, Any]) -> str:
         add("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for host, size, sp in speed_rows:
             for vid, v in sp["variants"].items():
+                name = vid.removeprefix(FIXTURE_PREFIX)
                 add(
-                    f"| {host} | {size}² | {vid.removeprefix('e2e-')} | {v['steps']} | {spread(sp['base'], '{:.1f}')} "
+                    f"| {host} | {size}² | {name} | {v['steps']} | {spread(sp['base'], '{:.1f}')} "
                     f"| {spread(v['acc'], '{:.2f}')} | {spread(v['speedup'], '{:.2f}')}× | "
                     f"{spread(v['ideal'], '{:.2f}')}× | {spread([x * 100 for x in v['of_ideal']], '{:.0f}')} % |"
                 )

@@ -99,6 +99,10 @@ def find_harness(host: str) -> Harness | None:
     return None
 
 
+# Put before every fixture variant's id and file name, so they never collide with the built-in ones they mirror.
+FIXTURE_PREFIX = "e2e-"
+
+
 def make_fixture(folder: Path, families: tuple[str, ...]) -> dict[str, object]:
     """User presets mirroring every built-in method, each variant pointing at a fresh small LoRA."""
     hub, presets = folder / "hub", folder / "presets"
@@ -119,14 +123,14 @@ def make_fixture(folder: Path, families: tuple[str, ...]) -> dict[str, object]:
             filename = f"{variant['id']}.safetensors"
             path = make_lora(hub / "acc-e2e" / data["id"] / E2E_REVISION / filename, variant["family"], seed=seed)
             blob = path.read_bytes()
-            variant = {**variant, "id": "e2e-" + variant["id"]}
+            variant = {**variant, "id": FIXTURE_PREFIX + variant["id"]}
             variant["file"] = {
                 "repo_id": f"acc-e2e/{data['id']}",
                 "filename": filename,
                 "revision": E2E_REVISION,
                 "sha256": hashlib.sha256(blob).hexdigest(),
                 "size": len(blob),
-                "save_as": f"e2e-{filename}",
+                "save_as": FIXTURE_PREFIX + filename,
             }
             method["variants"].append(variant)
             variants.append({"method": method["id"], **variant})
@@ -143,10 +147,11 @@ def _layout_fixture(hub: Path, presets: Path) -> list[dict[str, object]]:
     base = next(v for v in template["variants"] if v["family"] == "sd15")
     variants = []
     for seed, layout in enumerate(("diffusers", "peft"), start=500):
-        filename = f"e2e-{layout}-sd15.safetensors"
+        name = f"{FIXTURE_PREFIX}{layout}-sd15"
+        filename = f"{name}.safetensors"
         blob = make_lora(hub / "acc-e2e" / "layouts" / E2E_REVISION / filename, "sd15", layout, seed=seed).read_bytes()
         variants.append({
-            **base, "id": f"e2e-{layout}-sd15", "label": f"{layout} layout", "default": layout == "diffusers",
+            **base, "id": name, "label": f"{layout} layout", "default": layout == "diffusers",
             "file": {"repo_id": "acc-e2e/layouts", "filename": filename, "revision": E2E_REVISION,
                      "sha256": hashlib.sha256(blob).hexdigest(), "size": len(blob), "save_as": filename},
         })  # fmt: skip
