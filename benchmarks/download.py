@@ -45,7 +45,7 @@ def start_hub(serve: Path, work: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def serve_file(work: Path, size_mb: int) -> Any:
-    from lib_accelerator.catalog import LoraFile
+    from lib_accelerator.presets.catalog import LoraFile
 
     data = os.urandom(size_mb * 1024 * 1024)
     source = work / "served" / REPO / REVISION / NAME
@@ -58,7 +58,7 @@ def interleaved(pinned: Any, endpoint: str, work: Path, rounds: int) -> tuple[li
     """A B A B: plain hf_hub_download, then ensure_file, each into a fresh folder."""
     from huggingface_hub import hf_hub_download
 
-    from lib_accelerator.download import DownloadOptions, ensure_file
+    from lib_accelerator.download.ensure import DownloadOptions, ensure_file
 
     plain: list[float] = []
     ours: list[float] = []
@@ -96,8 +96,8 @@ def throttled(work: Path, pinned: Any, rounds: int, rate_mib: int) -> tuple[list
 
 
 def present_check(work: Path, calls: int) -> tuple[float, float]:
-    from lib_accelerator.catalog import LoraFile
-    from lib_accelerator.download import DownloadOptions, find_present
+    from lib_accelerator.download.ensure import DownloadOptions, find_present
+    from lib_accelerator.presets.catalog import LoraFile
 
     size = 1024**3
     options = DownloadOptions(lora_dir=work / "lora")

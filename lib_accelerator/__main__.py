@@ -1,5 +1,5 @@
 import sys
 
-from lib_accelerator.cli import main
+from lib_accelerator.cli.main import main
 
 sys.exit(main())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lib_accelerator.catalog import Catalog
 from lib_accelerator.families import family_label
+from lib_accelerator.presets.catalog import Catalog
 from lib_accelerator.request import Request
 
 

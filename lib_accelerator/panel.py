@@ -4,7 +4,7 @@ box belongs to. `lib_accelerator.webui.ui*` turns the answers into controls and 
 
 from __future__ import annotations
 
-from lib_accelerator.catalog import Catalog, Variant
+from lib_accelerator.presets.catalog import Catalog, Variant
 
 DEFAULT_METHOD = "hyper_sd"  # what the panel shows when no recipe is proposed for the loaded checkpoint
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lib_accelerator import infotext
-from lib_accelerator.catalog import Catalog, Variant
 from lib_accelerator.families import family_label
 from lib_accelerator.names import AUTOMATIC, SAMPLERS, SCHEDULES, sampler_id_for, schedule_id_for
+from lib_accelerator.presets.catalog import Catalog, Variant
 from lib_accelerator.request import Request, RequestError
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from lib_accelerator.catalog import Catalog, Variant
+from lib_accelerator.presets.catalog import Catalog, Variant
 
 STRENGTH_LIMITS = (0.0, 2.0)
 STEPS_LIMITS = (1, 150)

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lib_accelerator.catalog import Catalog
 from lib_accelerator.families import family_label
+from lib_accelerator.presets.catalog import Catalog
 from lib_accelerator.request import CFG_LIMITS, STEPS_LIMITS, STRENGTH_LIMITS
 
 OFF = "off"

@@ -14,12 +14,13 @@ from typing import Any
 
 from modules import shared
 
-from lib_accelerator import catalog as catalog_module
-from lib_accelerator import download, lora_prepare
 from lib_accelerator import request as request_module
-from lib_accelerator.catalog import Catalog, LoraFile
-from lib_accelerator.hashcache import CACHE_NAME, HashCache
+from lib_accelerator.download import ensure as download
+from lib_accelerator.download.hashcache import CACHE_NAME, HashCache
+from lib_accelerator.lora import prepare as lora_prepare
 from lib_accelerator.plan import GenerationContext, PlanError, make_plan, resolve_variant
+from lib_accelerator.presets import catalog as catalog_module
+from lib_accelerator.presets.catalog import Catalog, LoraFile
 from lib_accelerator.request import Request, RequestError
 from lib_accelerator.webui import host, settings
 

@@ -24,7 +24,7 @@ import gradio as gr
 from modules.ui_components import FormRow, InputAccordion, ToolButton
 
 from lib_accelerator import panel
-from lib_accelerator.catalog import Variant
+from lib_accelerator.presets.catalog import Variant
 from lib_accelerator.request import CFG_LIMITS, PRESET_LABEL, STEPS_LIMITS, STRENGTH_LIMITS
 from lib_accelerator.webui import compare_ui, host, runtime, ui_recipes
 from lib_accelerator.webui.ui_paste import api_paste_fields, paste_fields

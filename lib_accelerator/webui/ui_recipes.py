@@ -11,8 +11,9 @@ from typing import Any
 import gradio as gr
 from modules.ui_components import FormRow, ToolButton
 
-from lib_accelerator import panel, recipes
-from lib_accelerator.catalog import PresetError, local_lora_file
+from lib_accelerator import panel
+from lib_accelerator.presets import recipes
+from lib_accelerator.presets.catalog import PresetError, local_lora_file
 from lib_accelerator.webui import runtime, settings
 from lib_accelerator.webui.ui_state import (
     checkpoint_hash,

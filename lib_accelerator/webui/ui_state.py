@@ -8,8 +8,8 @@ from typing import Any
 import gradio as gr
 
 from lib_accelerator import panel
-from lib_accelerator.catalog import Catalog, Variant
 from lib_accelerator.families import family_label
+from lib_accelerator.presets.catalog import Catalog, Variant
 from lib_accelerator.request import PRESET_LABEL
 from lib_accelerator.webui import host, runtime
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from lib_accelerator.catalog import Catalog, Variant
 from lib_accelerator.families import family_label
+from lib_accelerator.presets.catalog import Catalog, Variant
 from lib_accelerator.webui import runtime
 from lib_accelerator.webui.ui_state import current_family
 

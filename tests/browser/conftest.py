@@ -260,7 +260,7 @@ def manifest() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def catalog(manifest: dict[str, Any]) -> Any:
     """The presets as the WebUI loads them: built-in ones plus the e2e user presets."""
-    from lib_accelerator.catalog import builtin_presets_dir, load_catalog
+    from lib_accelerator.presets.catalog import builtin_presets_dir, load_catalog
 
     return load_catalog(builtin_presets_dir(), [Path(manifest["presets"])])
 

@@ -72,7 +72,7 @@ def caps(host):
 
 @pytest.fixture(scope="session")
 def catalog():
-    from lib_accelerator.catalog import builtin_presets_dir, load_catalog
+    from lib_accelerator.presets.catalog import builtin_presets_dir, load_catalog
 
     loaded = load_catalog(builtin_presets_dir())
     assert loaded.errors == (), [str(e) for e in loaded.errors]

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from lib_accelerator.catalog import builtin_presets_dir
+from lib_accelerator.presets.catalog import builtin_presets_dir
 from tests.fakehub.server import FakeHub
 from tests.support.loras import make_lora
 

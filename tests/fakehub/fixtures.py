@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lib_accelerator.catalog import LoraFile
+from lib_accelerator.presets.catalog import LoraFile
 from tests.fakehub.server import AGENT_HARNESSES, FakeHub
 
 REVISION = "0123456789abcdef0123456789abcdef01234567"
@@ -78,7 +78,7 @@ def make_lora(fake_hub: FakeHub) -> Callable[..., tuple[LoraFile, bytes]]:
 
 def race_worker(file_fields: dict[str, Any], lora_dir: str, endpoint: str, barrier: Any, results: Any) -> None:
     """Body of a separate process: wait for the others, then ensure the same file (used by the race test)."""
-    from lib_accelerator.download import DownloadOptions, ensure_file
+    from lib_accelerator.download.ensure import DownloadOptions, ensure_file
 
     file = LoraFile(**file_fields)
     barrier.wait()
@@ -88,7 +88,7 @@ def race_worker(file_fields: dict[str, Any], lora_dir: str, endpoint: str, barri
 
 def download_worker(file_fields: dict[str, Any], lora_dir: str, endpoint: str) -> None:
     """Body of a process that a test kills in the middle of the download."""
-    from lib_accelerator.download import DownloadOptions, ensure_file
+    from lib_accelerator.download.ensure import DownloadOptions, ensure_file
 
     ensure_file(LoraFile(**file_fields), DownloadOptions(lora_dir=Path(lora_dir), endpoint=endpoint))
 

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from lib_accelerator.catalog import PresetError, builtin_presets_dir, load_catalog, parse_method
 from lib_accelerator.families import FAMILIES
 from lib_accelerator.names import SAMPLERS
+from lib_accelerator.presets.catalog import PresetError, builtin_presets_dir, load_catalog, parse_method
 
 BUILTIN = load_catalog(builtin_presets_dir())
 
@@ -85,7 +85,7 @@ def test_bad_user_file_is_reported_and_others_still_load(tmp_path: Path):
 
 
 def test_readme_method_table_matches_the_presets(tmp_path: Path):
-    from lib_accelerator import table
+    from lib_accelerator.presets import table
 
     readme = Path(__file__).resolve().parents[2] / "README.md"
     copy = tmp_path / "README.md"

@@ -1,7 +1,7 @@
 import pytest
 
 from lib_accelerator import compare
-from lib_accelerator.catalog import builtin_presets_dir, load_catalog
+from lib_accelerator.presets.catalog import builtin_presets_dir, load_catalog
 
 CATALOG = load_catalog(builtin_presets_dir())
 

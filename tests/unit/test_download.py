@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lib_accelerator.download import (
+from lib_accelerator.download.ensure import (
     AccessDeniedError,
     DownloadError,
     DownloadOptions,
@@ -21,7 +21,7 @@ from lib_accelerator.download import (
     ensure_file,
     target_path,
 )
-from lib_accelerator.hub_transfer import PIECE
+from lib_accelerator.download.transfer import PIECE
 from tests.fakehub import FakeHub, Fault
 from tests.fakehub.fixtures import *  # noqa: F403
 

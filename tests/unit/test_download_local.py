@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from lib_accelerator import download, hashcache
-from lib_accelerator.download import (
+from lib_accelerator.download import ensure as download
+from lib_accelerator.download import hashcache
+from lib_accelerator.download.ensure import (
     DownloadOptions,
     HashMismatchError,
     NotEnoughSpaceError,

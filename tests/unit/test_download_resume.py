@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lib_accelerator.download import DownloadOptions, TransferError, ensure_file, target_path
-from lib_accelerator.hub_transfer import PIECE
+from lib_accelerator.download.ensure import DownloadOptions, TransferError, ensure_file, target_path
+from lib_accelerator.download.transfer import PIECE
 from tests.fakehub import FakeHub, Fault
 from tests.fakehub.fixtures import *  # noqa: F403
 from tests.fakehub.fixtures import download_worker, fields

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from lib_accelerator.families import FLUX, SD2, SD3, SD15, SDXL
-from lib_accelerator.lora_family import detect_family, family_mismatch_message
-from lib_accelerator.safetensors_header import read_header
+from lib_accelerator.lora.family import detect_family, family_mismatch_message
+from lib_accelerator.lora.header import read_header
 from tests.unit.lora_samples import (
     LAYOUTS,
     Layer,

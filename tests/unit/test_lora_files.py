@@ -8,7 +8,7 @@ import pytest
 from safetensors.numpy import load_file
 
 from lib_accelerator.families import SD15, SDXL
-from lib_accelerator.lora_files import (
+from lib_accelerator.lora.inspection import (
     HOST_A1111,
     HOST_FORGE,
     KeyFormat,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from lib_accelerator.safetensors_header import (
+from lib_accelerator.lora.header import (
     MAX_HEADER_LENGTH,
     SafetensorsHeaderError,
     encode_header,

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from lib_accelerator.lora_keys import (
+from lib_accelerator.lora.header import read_header
+from lib_accelerator.lora.keys import (
     HOST_A1111,
     HOST_FORGE,
     KeyFormat,
@@ -11,7 +12,6 @@ from lib_accelerator.lora_keys import (
     needs_conversion,
     parse_key,
 )
-from lib_accelerator.safetensors_header import read_header
 from tests.unit.lora_samples import (
     flux_bfl_kohya,
     flux_layers,

@@ -3,7 +3,7 @@ import os
 import pytest
 from safetensors.numpy import load_file
 
-from lib_accelerator import lora_prepare
+from lib_accelerator.lora import prepare as lora_prepare
 from tests.support.loras import make_lora
 
 

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from safetensors.numpy import load_file, save_file
 
-from lib_accelerator.lora_convert import convert_to_kohya, kohya_name, rename_keys
-from lib_accelerator.lora_keys import KeyFormat, classify_keys, parse_key
+from lib_accelerator.lora.convert import convert_to_kohya, kohya_name, rename_keys
+from lib_accelerator.lora.keys import KeyFormat, classify_keys, parse_key
 
 _index = st.integers(min_value=0, max_value=11).map(str)
 _block = st.one_of(

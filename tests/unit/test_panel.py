@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from lib_accelerator import panel, recipes
-from lib_accelerator.catalog import Catalog, builtin_presets_dir, load_catalog
+from lib_accelerator import panel
 from lib_accelerator.plan import resolve_variant
-from lib_accelerator.recipes import Edits
+from lib_accelerator.presets import recipes
+from lib_accelerator.presets.catalog import Catalog, builtin_presets_dir, load_catalog
+from lib_accelerator.presets.recipes import Edits
 from lib_accelerator.request import Request
 
 BUILTIN = load_catalog(builtin_presets_dir())

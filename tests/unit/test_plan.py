@@ -1,7 +1,7 @@
 import pytest
 
-from lib_accelerator.catalog import builtin_presets_dir, load_catalog
 from lib_accelerator.plan import GenerationContext, PlanError, make_plan, resolve_variant
+from lib_accelerator.presets.catalog import builtin_presets_dir, load_catalog
 from lib_accelerator.request import Request, RequestError
 from tests.unit.hosts import A1111_1_7, A1111_1_9, A1111_1_10, FORGE
 

@@ -5,8 +5,8 @@ from dataclasses import replace
 import pytest
 
 from lib_accelerator import names
-from lib_accelerator.catalog import builtin_presets_dir, load_catalog
 from lib_accelerator.plan import GenerationContext, make_plan, resolve_variant
+from lib_accelerator.presets.catalog import builtin_presets_dir, load_catalog
 from lib_accelerator.request import Request
 from tests.unit.hosts import A1111_1_9, A1111_1_10, FORGE
 

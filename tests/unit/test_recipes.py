@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lib_accelerator import recipes
-from lib_accelerator.catalog import (
+from lib_accelerator.presets import recipes
+from lib_accelerator.presets.catalog import (
     LoraFile,
     PresetError,
     builtin_presets_dir,
@@ -16,7 +16,7 @@ from lib_accelerator.catalog import (
     local_lora_file,
     parse_method,
 )
-from lib_accelerator.recipes import Edits, RecipeError
+from lib_accelerator.presets.recipes import Edits, RecipeError
 
 BUILTIN = load_catalog(builtin_presets_dir())
 LCM = BUILTIN.method("lcm")

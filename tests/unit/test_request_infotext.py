@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lib_accelerator import infotext
-from lib_accelerator.catalog import builtin_presets_dir, load_catalog
+from lib_accelerator.presets.catalog import builtin_presets_dir, load_catalog
 from lib_accelerator.request import (
     FIELD_ORDER,
     Request,

@@ -21,9 +21,8 @@ from pathlib import Path
 
 import filelock
 
-from lib_accelerator import hub_transfer
-from lib_accelerator.catalog import LoraFile
-from lib_accelerator.download_errors import (
+from lib_accelerator.download import transfer
+from lib_accelerator.download.errors import (
     AccessDeniedError,
     DownloadError,
     HashMismatchError,
@@ -34,8 +33,9 @@ from lib_accelerator.download_errors import (
     StorageError,
     TransferError,
 )
-from lib_accelerator.hashcache import CACHE_NAME, HashCache, same_size_loras, sha256_of
-from lib_accelerator.partfile import PartFile
+from lib_accelerator.download.hashcache import CACHE_NAME, HashCache, same_size_loras, sha256_of
+from lib_accelerator.download.partfile import PartFile
+from lib_accelerator.presets.catalog import LoraFile
 
 __all__ = [
     "AccessDeniedError",
@@ -111,7 +111,7 @@ def ensure_file(
         _report(progress, file.size, file.size)
         return found
     target = target_path(file, options)
-    if options.offline or hub_transfer.offline_by_environment():
+    if options.offline or transfer.offline_by_environment():
         raise OfflineMissingError(file, target.parent, Path(options.lora_dir), fetch_hint)
     _make_folder(file, target.parent)
     with _exclusive(file, target.parent):
@@ -195,7 +195,7 @@ def _download(file: LoraFile, options: DownloadOptions, target: Path, progress: 
     part = PartFile(file, part_path)
     try:
         _check_space(file, target.parent, file.size - part.done)
-        with hub_transfer.hub_utils.tqdm(
+        with transfer.hub_utils.tqdm(
             total=file.size, initial=part.done, unit="B", unit_scale=True, unit_divisor=1024, desc=file.save_as
         ) as bar:
 
@@ -227,20 +227,20 @@ def _check_space(file: LoraFile, folder: Path, needed: int) -> None:
 
 def _fetch(file: LoraFile, options: DownloadOptions, part: PartFile, advance: Callable[[int], None]) -> None:
     """Fill `part` up to file.size; retry transient failures, resuming at the byte where data stopped."""
-    endpoint = hub_transfer.endpoint_for(options.endpoint)
+    endpoint = transfer.endpoint_for(options.endpoint)
     failures = attempts = 0
     advance(part.done)
     while part.done < file.size:
         attempts += 1
         before = part.done
         try:
-            remote = hub_transfer.locate(file, endpoint, options.token)
+            remote = transfer.locate(file, endpoint, options.token)
             if remote.size is not None and remote.size != file.size:
                 raise SizeMismatchError(file, remote.size, f"The file offered by {endpoint}")
             _receive(file, options, remote, part, advance)
             if part.done < file.size:
-                raise hub_transfer.HubProblem("transient", 0, "the connection ended before the whole file arrived")
-        except hub_transfer.HubProblem as problem:
+                raise transfer.HubProblem("transient", 0, "the connection ended before the whole file arrived")
+        except transfer.HubProblem as problem:
             _raise_if_final(problem, file, endpoint)
             if problem.kind == "final":
                 raise TransferError(file, endpoint, problem.reason, part.done, attempts) from problem
@@ -254,11 +254,11 @@ def _fetch(file: LoraFile, options: DownloadOptions, part: PartFile, advance: Ca
 def _receive(
     file: LoraFile,
     options: DownloadOptions,
-    remote: hub_transfer.Remote,
+    remote: transfer.Remote,
     part: PartFile,
     advance: Callable[[int], None],
 ) -> None:
-    with hub_transfer.open_body(remote, options.token, part.done) as stream:
+    with transfer.open_body(remote, options.token, part.done) as stream:
         if stream.start != part.done:
             part.restart()
         for piece in stream.pieces:
@@ -269,7 +269,7 @@ def _receive(
             advance(part.done)
 
 
-def _raise_if_final(problem: hub_transfer.HubProblem, file: LoraFile, endpoint: str) -> None:
+def _raise_if_final(problem: transfer.HubProblem, file: LoraFile, endpoint: str) -> None:
     page = f"{endpoint}/{file.repo_id}"
     if problem.kind in ("denied", "gated"):
         raise AccessDeniedError(file, problem.status, page, gated=problem.kind == "gated") from problem

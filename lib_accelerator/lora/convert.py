@@ -29,9 +29,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from lib_accelerator.families import SDXL
-from lib_accelerator.lora_family import detect_family
-from lib_accelerator.lora_keys import KeyFormat, ParsedKey, classify_keys, parse_key
-from lib_accelerator.safetensors_header import (
+from lib_accelerator.lora.family import detect_family
+from lib_accelerator.lora.header import (
     METADATA_KEY,
     SafetensorsHeader,
     TensorInfo,
@@ -39,6 +38,7 @@ from lib_accelerator.safetensors_header import (
     read_header,
     tensor_entry,
 )
+from lib_accelerator.lora.keys import KeyFormat, ParsedKey, classify_keys, parse_key
 
 CONVERTED_FROM_KEY = "accelerator_converted_from"
 ADAPTER_METADATA_KEY = "lora_adapter_metadata"  # where diffusers keeps the PEFT LoraConfig of each component

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lib_accelerator.catalog import Catalog
 from lib_accelerator.families import family_label
 from lib_accelerator.names import SAMPLERS, SCHEDULES
+from lib_accelerator.presets.catalog import Catalog
 
 START, END = "<!-- methods:start -->", "<!-- methods:end -->"
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from lib_accelerator.families import FLUX, SD2, SD3, SD15, SDXL, family_label
-from lib_accelerator.lora_keys import ParsedKey, parse_key
-from lib_accelerator.safetensors_header import SafetensorsHeader, TensorInfo
+from lib_accelerator.lora.header import SafetensorsHeader, TensorInfo
+from lib_accelerator.lora.keys import ParsedKey, parse_key
 
 SHAPE, NAME, WEAK = 3, 2, 1  # weight of a clue; each distinct clue counts once, however many keys show it
 

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from lib_accelerator.safetensors_header import SafetensorsHeader
+from lib_accelerator.lora.header import SafetensorsHeader
 
 
 class KeyFormat(str, Enum):

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib_accelerator.lora_convert import (
+from lib_accelerator.lora.convert import (
     ConversionResult,
     LoraConversionError,
     NameMapping,
@@ -22,8 +22,9 @@ from lib_accelerator.lora_convert import (
     kohya_name,
     rename_keys,
 )
-from lib_accelerator.lora_family import FamilyGuess, detect_family, family_mismatch_message
-from lib_accelerator.lora_keys import (
+from lib_accelerator.lora.family import FamilyGuess, detect_family, family_mismatch_message
+from lib_accelerator.lora.header import SafetensorsHeader, SafetensorsHeaderError, TensorInfo, read_header
+from lib_accelerator.lora.keys import (
     HOST_A1111,
     HOST_FORGE,
     KeyFormat,
@@ -34,7 +35,6 @@ from lib_accelerator.lora_keys import (
     needs_conversion,
     parse_key,
 )
-from lib_accelerator.safetensors_header import SafetensorsHeader, SafetensorsHeaderError, TensorInfo, read_header
 
 __all__ = [
     "HOST_A1111",

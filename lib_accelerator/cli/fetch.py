@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lib_accelerator.catalog import Variant, builtin_presets_dir, load_catalog
 from lib_accelerator.families import FAMILIES
+from lib_accelerator.presets.catalog import Variant, builtin_presets_dir, load_catalog
 
 
 def _selected(args: argparse.Namespace) -> list[Variant]:
@@ -32,7 +32,7 @@ def _selected(args: argparse.Namespace) -> list[Variant]:
 
 
 def _options(args: argparse.Namespace) -> Any:
-    from lib_accelerator import download
+    from lib_accelerator.download import ensure as download
 
     return download.DownloadOptions(
         lora_dir=args.lora_dir, subfolder=args.subfolder, endpoint=args.endpoint, offline=False
@@ -40,7 +40,7 @@ def _options(args: argparse.Namespace) -> Any:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from lib_accelerator import download
+    from lib_accelerator.download import ensure as download
 
     options = _options(args)
     failed = 0
@@ -56,7 +56,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from lib_accelerator import download
+    from lib_accelerator.download import ensure as download
 
     options = _options(args)
     bad = 0

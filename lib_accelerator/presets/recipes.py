@@ -19,8 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lib_accelerator.catalog import SCHEMA_VERSION, LoraFile, Method, PresetError, Variant, parse_method, read_json
 from lib_accelerator.names import SAMPLERS, SCHEDULES, sampler_id_for, schedule_id_for
+from lib_accelerator.presets.catalog import (
+    SCHEMA_VERSION,
+    LoraFile,
+    Method,
+    PresetError,
+    Variant,
+    parse_method,
+    read_json,
+)
 
 RECIPE_KEY = "recipe"
 METHOD_PREFIX = "my_"

@@ -346,4 +346,4 @@ def load_catalog(builtin_dir: Path, user_dirs: Iterable[Path] = ()) -> Catalog:
 
 
 def builtin_presets_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "presets"
+    return Path(__file__).resolve().parents[2] / "presets"

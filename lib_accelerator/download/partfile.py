@@ -9,9 +9,9 @@ import shutil
 import threading
 from pathlib import Path
 
-from lib_accelerator.catalog import LoraFile
-from lib_accelerator.download_errors import NotEnoughSpaceError, StorageError
-from lib_accelerator.hashcache import BLOCK
+from lib_accelerator.download.errors import NotEnoughSpaceError, StorageError
+from lib_accelerator.download.hashcache import BLOCK
+from lib_accelerator.presets.catalog import LoraFile
 
 
 class _Hasher:

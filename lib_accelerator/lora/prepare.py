@@ -11,8 +11,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib_accelerator.lora_convert import CONVERTED_FROM_KEY, LoraConversionError, convert_to_kohya
-from lib_accelerator.lora_files import LoraInspection, SafetensorsHeaderError, inspect_lora, read_header
+from lib_accelerator.lora.convert import CONVERTED_FROM_KEY, LoraConversionError, convert_to_kohya
+from lib_accelerator.lora.inspection import LoraInspection, SafetensorsHeaderError, inspect_lora, read_header
 
 CONVERTED_SUFFIX = "-kohya"
 

@@ -11,9 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from lib_accelerator.catalog import Catalog, Variant, builtin_presets_dir, load_catalog
 from lib_accelerator.families import FAMILIES, family_label
 from lib_accelerator.plan import GenerationContext, HostCapabilities, PlanError, make_plan, resolve_variant
+from lib_accelerator.presets.catalog import Catalog, Variant, builtin_presets_dir, load_catalog
 from lib_accelerator.request import Request, RequestError, check_names
 
 # Names as A1111 1.10 and Forge list them; `plan --host` picks one (the WebUI itself detects its own).
@@ -38,7 +38,7 @@ def _catalog(args: argparse.Namespace) -> Catalog:
 def _present(variant: Variant, lora_dir: Path | None) -> str:
     if lora_dir is None:
         return ""
-    from lib_accelerator import download
+    from lib_accelerator.download import ensure as download
 
     found = download.find_present(variant.file, download.DownloadOptions(lora_dir=lora_dir))
     return "yes" if found else "no"
@@ -119,7 +119,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    from lib_accelerator import table
+    from lib_accelerator.presets import table
 
     loaded = _catalog(args)
     if args.write is None:
@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_table = sub.add_parser("table", help="the README's method table, made from the presets")
     p_table.add_argument("--write", type=Path, help="replace the table between the markers in this file")
     p_table.set_defaults(run=cmd_table)
-    from lib_accelerator import cli_fetch
+    from lib_accelerator.cli import fetch as cli_fetch
 
     cli_fetch.add_commands(sub)
     return parser

@@ -1,0 +1,1 @@
+"""`python -m lib_accelerator …`: list, show, plan, table, fetch and verify without a WebUI."""
