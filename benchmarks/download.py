@@ -45,7 +45,7 @@ def start_hub(serve: Path, work: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def serve_file(work: Path, size_mb: int) -> Any:
-    from lib_accelerator.presets.catalog import LoraFile
+    from lib_accelerator.presets.lora_file import LoraFile
 
     data = os.urandom(size_mb * 1024 * 1024)
     source = work / "served" / REPO / REVISION / NAME
@@ -97,7 +97,7 @@ def throttled(work: Path, pinned: Any, rounds: int, rate_mib: int) -> tuple[list
 
 def present_check(work: Path, calls: int) -> tuple[float, float]:
     from lib_accelerator.download.ensure import DownloadOptions, find_present
-    from lib_accelerator.presets.catalog import LoraFile
+    from lib_accelerator.presets.lora_file import LoraFile
 
     size = 1024**3
     options = DownloadOptions(lora_dir=work / "lora")

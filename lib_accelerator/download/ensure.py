@@ -35,7 +35,7 @@ from lib_accelerator.download.errors import (
 )
 from lib_accelerator.download.hashcache import CACHE_NAME, HashCache, same_size_loras, sha256_of
 from lib_accelerator.download.partfile import PartFile
-from lib_accelerator.presets.catalog import LoraFile
+from lib_accelerator.presets.lora_file import LoraFile
 
 __all__ = [
     "AccessDeniedError",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lib_accelerator.presets.catalog import LoraFile
+from lib_accelerator.presets.lora_file import LoraFile
 
 
 def megabytes(size: int) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lib_accelerator.download.errors import NotEnoughSpaceError, StorageError
 from lib_accelerator.download.hashcache import BLOCK
-from lib_accelerator.presets.catalog import LoraFile
+from lib_accelerator.presets.lora_file import LoraFile
 
 
 class _Hasher:

@@ -29,7 +29,7 @@ from urllib.parse import urlparse
 import huggingface_hub
 from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url
 
-from lib_accelerator.presets.catalog import LoraFile
+from lib_accelerator.presets.lora_file import LoraFile
 
 # Every version re-exports these from `huggingface_hub.utils` (their home module moved); typed loosely.
 hub_utils: Any = importlib.import_module("huggingface_hub.utils")

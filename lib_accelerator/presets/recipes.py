@@ -22,13 +22,13 @@ from typing import Any
 from lib_accelerator.names import SAMPLERS, SCHEDULES, sampler_id_for, schedule_id_for
 from lib_accelerator.presets.catalog import (
     SCHEMA_VERSION,
-    LoraFile,
     Method,
     PresetError,
     Variant,
     parse_method,
     read_json,
 )
+from lib_accelerator.presets.lora_file import LoraFile
 
 RECIPE_KEY = "recipe"
 METHOD_PREFIX = "my_"

@@ -20,7 +20,8 @@ from lib_accelerator.download.hashcache import CACHE_NAME, HashCache
 from lib_accelerator.lora import prepare as lora_prepare
 from lib_accelerator.plan import GenerationContext, PlanError, make_plan, resolve_variant
 from lib_accelerator.presets import catalog as catalog_module
-from lib_accelerator.presets.catalog import Catalog, LoraFile
+from lib_accelerator.presets.catalog import Catalog
+from lib_accelerator.presets.lora_file import LoraFile
 from lib_accelerator.request import Request, RequestError
 from lib_accelerator.webui import host, settings
 

@@ -13,7 +13,8 @@ from modules.ui_components import FormRow, ToolButton
 
 from lib_accelerator import panel
 from lib_accelerator.presets import recipes
-from lib_accelerator.presets.catalog import PresetError, local_lora_file
+from lib_accelerator.presets.catalog import PresetError
+from lib_accelerator.presets.lora_file import local_lora_file
 from lib_accelerator.webui import runtime, settings
 from lib_accelerator.webui.ui_state import (
     checkpoint_hash,

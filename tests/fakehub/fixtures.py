@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lib_accelerator.presets.catalog import LoraFile
+from lib_accelerator.presets.lora_file import LoraFile
 from tests.fakehub.server import AGENT_HARNESSES, FakeHub
 
 REVISION = "0123456789abcdef0123456789abcdef01234567"
