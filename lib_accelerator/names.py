@@ -6,15 +6,17 @@ exact names the running WebUI lists (A1111 and Forge use the same display names,
 
 from __future__ import annotations
 
-# neutral sampler id -> WebUI display name (None: no WebUI ships it)
-SAMPLERS: dict[str, str | None] = {
+# neutral sampler id -> WebUI display name
+SAMPLERS: dict[str, str] = {
     "euler": "Euler",
     "euler_a": "Euler a",
     "lcm": "LCM",
     "dpmpp_sde": "DPM++ SDE",
     "dpmpp_2m": "DPM++ 2M",
     "ddim": "DDIM",
-    "tcd": None,  # set to "TCD" at start-up by webui/tcd_sampler.py, which adds that sampler where it is missing
+    # No A1111/Forge release ships it; webui/tcd_sampler.py registers one under this name where it is missing, and
+    # a plan uses it only where the host's live sampler list has it (else the preset's fallback).
+    "tcd": "TCD",
 }
 
 # neutral schedule id -> WebUI "Schedule type" label

@@ -29,6 +29,8 @@ class HostCapabilities:
     skips_uncond_at_cfg1: bool = False
     has_hr_cfg: bool = False
     has_distilled_cfg: bool = False
+    # Whose key-matching rules the host's LoRA loader follows ("a1111", "forge", ...): which layouts need converting.
+    lora_loader: str = "a1111"
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def resolve_variant(catalog: Catalog, request: Request, family: str | None) -> R
 def _pick_sampler(request: Request, variant: Variant, host: HostCapabilities) -> tuple[str, list[str]]:
     if request.sampler:
         neutral = sampler_id_for(request.sampler)
-        name = SAMPLERS.get(neutral or "") or request.sampler
+        name = SAMPLERS.get(neutral or "", request.sampler)
         if name not in host.samplers:
             raise RequestError(
                 f"Accelerator: sampler {request.sampler!r} is not in this WebUI; "
@@ -111,13 +113,13 @@ def _pick_sampler(request: Request, variant: Variant, host: HostCapabilities) ->
         return name, []
     for i, neutral in enumerate(variant.samplers):
         listed = SAMPLERS[neutral]
-        if listed is not None and listed in host.samplers:
+        if listed in host.samplers:
             notes = []
             if i > 0:
-                wanted = SAMPLERS[variant.samplers[0]] or variant.samplers[0].upper()
+                wanted = SAMPLERS[variant.samplers[0]]
                 notes.append(f"this WebUI has no {wanted} sampler, so {listed} is used")
             return listed, notes
-    wanted = " or ".join(SAMPLERS[s] or s.upper() for s in variant.samplers)
+    wanted = " or ".join(SAMPLERS[s] for s in variant.samplers)
     raise PlanError(
         f"Accelerator: {variant.id} needs the {wanted} sampler, which this WebUI does not have "
         f"(the LCM sampler needs A1111 1.8 or newer); update the WebUI or choose another method"

@@ -3,7 +3,7 @@
 
 from modules import scripts
 
-from lib_accelerator.webui import callbacks, runtime, ui
+from lib_accelerator.webui import callbacks, generation, ui
 
 
 class AcceleratorScript(scripts.Script):
@@ -21,13 +21,13 @@ class AcceleratorScript(scripts.Script):
         return controls
 
     def before_process(self, p, *args):
-        runtime.before_process(p, args)
+        generation.before_process(p, args)
 
     def process(self, p, *args):
-        runtime.process(p, args)
+        generation.process(p, args)
 
     def postprocess_batch(self, p, *args, **kwargs):
-        runtime.postprocess_batch(p)
+        generation.postprocess_batch(p)
 
 
 callbacks.register()

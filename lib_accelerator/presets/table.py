@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from lib_accelerator.families import family_label
@@ -12,8 +13,8 @@ from lib_accelerator.presets.catalog import Catalog
 START, END = "<!-- methods:start -->", "<!-- methods:end -->"
 
 
-def _names(ids: tuple[str, ...], table: dict[str, str | None]) -> str:
-    shown = [table[i] or i.upper() for i in ids]
+def _names(ids: tuple[str, ...], table: Mapping[str, str]) -> str:
+    shown = [table[i] for i in ids]
     return shown[0] + (f" (else {', '.join(shown[1:])})" if len(shown) > 1 else "")
 
 
@@ -34,7 +35,7 @@ def markdown(catalog: Catalog) -> str:
             default = " (default)" if v.default else ""
             rows.append(
                 f"| {name} | `{v.id}`{default} | {family_label(v.family)} | {steps} | {v.cfg:g} "
-                f"| {v.strength:g} | {_names(v.samplers, SAMPLERS)} | {_names(v.schedules, dict(SCHEDULES))} "
+                f"| {v.strength:g} | {_names(v.samplers, SAMPLERS)} | {_names(v.schedules, SCHEDULES)} "
                 f"| {v.negative_prompt} | {v.file.size / 1e6:.0f} | {licence} |"
             )
     return "\n".join(rows)

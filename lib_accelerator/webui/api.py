@@ -10,7 +10,7 @@ from modules import shared
 from modules.call_queue import queue_lock
 
 from lib_accelerator.families import family_label
-from lib_accelerator.webui import compare, host, runtime
+from lib_accelerator.webui import compare, hosts, services
 
 _SETTINGS = {f.name for f in fields(compare.Settings)}
 
@@ -45,8 +45,8 @@ def _compare(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B0
 
 def _methods() -> dict[str, Any]:
     """What the loaded model can use, with each default variant's settings."""
-    family = host.loaded_family()
-    loaded = runtime.catalog()
+    family = hosts.current().loaded_family()
+    loaded = services.catalog()
     methods = loaded.methods_for(family) if family else loaded.methods
     return {
         "family": family,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import io
-import logging
 import random
 import time
 from dataclasses import dataclass
@@ -16,10 +15,10 @@ from typing import Any
 from modules import images, processing, scripts, shared
 
 from lib_accelerator import compare
+from lib_accelerator.download.errors import DownloadError
 from lib_accelerator.names import AUTOMATIC
-from lib_accelerator.webui import host, runtime
+from lib_accelerator.webui import hosts, services
 
-log = logging.getLogger("accelerator")
 SEED_LIMIT = 2**32 - 1
 
 
@@ -103,18 +102,18 @@ def _generate(settings: Settings, seed: int, cell: compare.Cell) -> tuple[Any, f
 
 
 def run(settings: Settings, methods: list[str] | None = None) -> Result:
-    family = host.loaded_family()
+    family = hosts.current().loaded_family()
     if family is None:
         raise ValueError("Accelerator: the loaded model is not one Accelerator knows; nothing to compare")
     seed = settings.seed if settings.seed != -1 else random.randrange(SEED_LIMIT)
-    chosen = compare.cells(runtime.catalog(), family, methods)
+    chosen = compare.cells(services.catalog(), family, methods)
     # Files first, so that a cell's seconds are the generation's, never a download's.
     for cell in chosen:
         if cell.request.enabled:
             shared.state.textinfo = f"Compare methods: checking the file of {cell.label}"
             try:
-                runtime.prefetch({"method": cell.request.method, "variant": cell.request.variant}, family)
-            except runtime.download.DownloadError as error:
+                services.prefetch({"method": cell.request.method, "variant": cell.request.variant}, family)
+            except DownloadError as error:
                 raise ValueError(str(error)) from error
     outputs = []
     for number, cell in enumerate(chosen, start=1):

@@ -8,14 +8,13 @@ the WebUI; they are collected as they are created, and the click is wired when t
 from __future__ import annotations
 
 import html
-import logging
 from typing import Any
 
 import gradio as gr
 
 from lib_accelerator.webui import compare
+from lib_accelerator.webui.log import LOG as log
 
-log = logging.getLogger("accelerator")
 # Settings field -> elem_id of the txt2img control that holds it (A1111 1.9+ and Forge)
 FIELDS = {
     "prompt": "txt2img_prompt",

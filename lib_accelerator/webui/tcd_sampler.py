@@ -13,16 +13,14 @@ to LCM or Euler, and say so.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from modules import sd_samplers, sd_samplers_common, sd_samplers_kdiffusion, shared
 
 from lib_accelerator import names, tcd
+from lib_accelerator.webui.log import LOG as log
 
-log = logging.getLogger("accelerator")
-
-SAMPLER_NAME = "TCD"
+SAMPLER_NAME = names.SAMPLERS["tcd"]  # the core's name for it; host capabilities say whether it exists
 ALIASES = ["k_tcd"]
 GAMMA_INFOTEXT = "TCD gamma"
 # "Automatic" schedule for TCD: SGM Uniform, the closest to the trailing timesteps TCD was distilled with.
@@ -123,7 +121,6 @@ def _unregister(data: Any) -> None:
 def _register() -> str:
     existing = sd_samplers.all_samplers_map.get(SAMPLER_NAME)
     if existing is not None:
-        names.SAMPLERS["tcd"] = SAMPLER_NAME
         return "already registered" if _is_ours(existing) else "the WebUI's own TCD sampler is used"
     data = sampler_data()
     # all_samplers is also the list set_samplers() hands out as `samplers`; extend it in place, then let the
@@ -138,7 +135,6 @@ def _register() -> str:
     cached = getattr(sd_samplers, "get_sampler_and_scheduler", None)
     if hasattr(cached, "cache_clear"):
         cached.cache_clear()  # infotext paste may have looked "TCD" up before it existed
-    names.SAMPLERS["tcd"] = SAMPLER_NAME
     return f"registered (gamma {tcd.DEFAULT_GAMMA:g}; this WebUI has no TCD sampler)"
 
 
@@ -151,4 +147,3 @@ def register(*_args: Any) -> None:
         return
     if not outcome.startswith("already"):
         log.info("Accelerator: TCD sampler %s", outcome)
-        print(f"Accelerator: TCD sampler {outcome}")

@@ -24,9 +24,10 @@ import gradio as gr
 from modules.ui_components import FormRow, InputAccordion, ToolButton
 
 from lib_accelerator import panel
+from lib_accelerator.download.errors import DownloadError
 from lib_accelerator.presets.catalog import Variant
 from lib_accelerator.request import CFG_LIMITS, PRESET_LABEL, STEPS_LIMITS, STRENGTH_LIMITS
-from lib_accelerator.webui import compare_ui, host, runtime, ui_recipes
+from lib_accelerator.webui import compare_ui, hosts, services, ui_recipes
 from lib_accelerator.webui.ui_paste import api_paste_fields, paste_fields
 from lib_accelerator.webui.ui_state import (
     current_family,
@@ -44,7 +45,7 @@ DEFAULT_METHOD = panel.DEFAULT_METHOD
 
 def build(elem_id: Callable[[str], str], is_img2img: bool) -> tuple[list[Any], list[Any]]:
     """Create the accordion; return (components in request.FIELD_ORDER, infotext paste fields)."""
-    loaded = runtime.catalog()
+    loaded = services.catalog()
     family = current_family()
     proposed = ui_recipes.proposed()
     method_id = proposed.id if proposed else DEFAULT_METHOD
@@ -88,7 +89,7 @@ def build(elem_id: Callable[[str], str], is_img2img: bool) -> tuple[list[Any], l
 
 def _value_controls(elem_id: Callable[[str], str], start: Variant | None) -> list[Any]:
     """Strength, steps, CFG, sampler and schedule, prefilled from the starting variant's preset."""
-    caps = host.capabilities()
+    caps = hosts.current().capabilities()
     with FormRow(elem_classes=["accelerator-row"]):
         strength = gr.Slider(
             label="Acceleration LoRA strength",
@@ -163,7 +164,7 @@ class _Handlers:
     def method_chosen(self, method_id: str, variant_id: str) -> list[Any]:
         """The method's variant for the loaded family (the shown one if it is the method's) and its values."""
         family = current_family()
-        loaded = runtime.catalog()
+        loaded = services.catalog()
         current = loaded.variant(variant_id)
         keep = current if current and current.method_id == method_id else None
         chosen = keep or panel.default_variant(loaded, method_id, family)
@@ -174,12 +175,12 @@ class _Handlers:
         ]
 
     def variant_chosen(self, variant_id: str) -> list[Any]:
-        chosen = runtime.catalog().variant(variant_id)
+        chosen = services.catalog().variant(variant_id)
         return [*preset_values(chosen), self.status(variant_id, *shown(chosen))]
 
     def variant_changed(self, method_id: str, variant_id: str) -> list[Any]:
         """Method, variant box, values and status for a variant of another method; else no change at all."""
-        chosen = panel.variant_to_follow(runtime.catalog(), method_id, variant_id)
+        chosen = panel.variant_to_follow(services.catalog(), method_id, variant_id)
         if chosen is None:
             return [gr.update()] * 8  # method, variant, five values, status
         return [
@@ -190,7 +191,7 @@ class _Handlers:
         ]
 
     def status(self, variant_id: str, strength: Any, steps: Any, cfg: Any) -> str:
-        return status_html(runtime.catalog(), variant_id, (strength, steps, cfg), self.is_img2img)
+        return status_html(services.catalog(), variant_id, (strength, steps, cfg), self.is_img2img)
 
 
 def _wire_events(
@@ -225,7 +226,7 @@ def _wire_events(
 
 
 def _download_now(variant_id: str, progress: Any = gr.Progress()) -> str:  # noqa: B008 - gradio's idiom
-    loaded = runtime.catalog()
+    loaded = services.catalog()
     variant = loaded.variant(variant_id)
     if variant is None:
         return note(t("unknown", id=variant_id))
@@ -234,7 +235,7 @@ def _download_now(variant_id: str, progress: Any = gr.Progress()) -> str:  # noq
         progress(done / total if total else 0, desc=f"Downloading {variant.file.save_as}")
 
     try:
-        runtime.lora_path(variant.file, variant.id, progress=report)
-    except runtime.download.DownloadError as error:
+        services.lora_path(variant.file, variant.id, progress=report)
+    except DownloadError as error:
         return note(str(error), warning=True)
     return status_html(loaded, variant_id)

@@ -13,7 +13,7 @@ from typing import Any
 from lib_accelerator import infotext
 from lib_accelerator.prompt import remove_lora_tag
 from lib_accelerator.request import PRESET_LABEL
-from lib_accelerator.webui import runtime
+from lib_accelerator.webui import services
 
 try:
     from modules.infotext_utils import PasteField
@@ -36,7 +36,7 @@ def paste_fields(controls: list[Any]) -> list[Any]:
                 return None
             if label in params:
                 return params[label]
-            chosen = runtime.catalog().variant(str(params[infotext.ENABLED_LABEL]))
+            chosen = services.catalog().variant(str(params[infotext.ENABLED_LABEL]))
             return getattr(chosen, attribute) if chosen else None
 
         return read
@@ -45,7 +45,7 @@ def paste_fields(controls: list[Any]) -> list[Any]:
         return lambda params: params.get(label, PRESET_LABEL) if infotext.ENABLED_LABEL in params else None
 
     def method_of(params: dict[str, Any]) -> Any:
-        chosen = runtime.catalog().variant(str(params.get(infotext.ENABLED_LABEL, "")))
+        chosen = services.catalog().variant(str(params.get(infotext.ENABLED_LABEL, "")))
         return chosen.method_id if chosen else None
 
     # No `api=` names: the API would copy those values onto its own request fields (steps, cfg...).
@@ -92,7 +92,7 @@ def users_own(params: dict[str, Any]) -> dict[str, str]:
     the recorded tag (the accordion adds it again) and the user's own steps, CFG, sampler and schedule from
     `Accelerator base` instead of the accelerated ones. Empty for an image Accelerator did not make."""
     variant_id = params.get(infotext.ENABLED_LABEL)
-    variant = runtime.catalog().variant(str(variant_id)) if variant_id else None
+    variant = services.catalog().variant(str(variant_id)) if variant_id else None
     if variant is None:
         return {}
     own = {

@@ -15,7 +15,7 @@ from lib_accelerator import panel
 from lib_accelerator.presets import recipes
 from lib_accelerator.presets.catalog import PresetError
 from lib_accelerator.presets.lora_file import local_lora_file
-from lib_accelerator.webui import runtime, settings
+from lib_accelerator.webui import services, settings
 from lib_accelerator.webui.ui_state import (
     checkpoint_hash,
     current_family,
@@ -37,7 +37,7 @@ def proposed() -> recipes.Recipe | None:
     """The user's recipe tied to the loaded (or about to be loaded) checkpoint, if it is in the catalogue."""
     found, _ = recipes.load_all(recipe_folder())
     recipe = recipes.for_checkpoint(found, checkpoint_hash(), current_family())
-    return recipe if recipe and runtime.catalog().variant(recipe.variant.id) else None
+    return recipe if recipe and services.catalog().variant(recipe.variant.id) else None
 
 
 def _recipe_choices() -> list[str]:
@@ -52,14 +52,14 @@ def _recipe_id(shown_name: Any) -> str:
 
 
 def _file_choices() -> list[str]:
-    return [METHOD_FILE, *recipes.local_loras(runtime.download_options().lora_dir)]
+    return [METHOD_FILE, *recipes.local_loras(services.download_options().lora_dir)]
 
 
 def _taken(folder: Path) -> set[str]:
     """Ids of every preset that is not one of the user's recipes."""
     found, _ = recipes.load_all(folder)
     mine = {r.id for r in found} | {r.variant.id for r in found}
-    loaded = runtime.catalog()
+    loaded = services.catalog()
     return ({m.id for m in loaded.methods} | {v.id for v in loaded.all_variants()}) - mine
 
 
@@ -124,19 +124,19 @@ class _Handlers:
 
     def show(self, variant_id: str, method_value: str) -> list[Any]:
         """Method, variant, the variant's preset values and its status line."""
-        chosen = runtime.catalog().variant(variant_id)
+        chosen = services.catalog().variant(variant_id)
         method_id = chosen.method_id if chosen else method_value
         return [
             method_update(method_value),
-            gr.update(choices=variant_choices(runtime.catalog(), method_id, current_family()), value=variant_id),
+            gr.update(choices=variant_choices(services.catalog(), method_id, current_family()), value=variant_id),
             *preset_values(chosen),
-            status_html(runtime.catalog(), variant_id, shown(chosen), self.is_img2img),
+            status_html(services.catalog(), variant_id, shown(chosen), self.is_img2img),
         ]
 
     def save(self, *args: Any) -> list[Any]:
         _method_id, variant_id, strength, steps, cfg, sampler, schedule, name, lora, tie = args
-        base = runtime.catalog().variant(str(variant_id))
-        base_method = runtime.catalog().method(base.method_id) if base else None
+        base = services.catalog().variant(str(variant_id))
+        base_method = services.catalog().method(base.method_id) if base else None
         if base is None or base_method is None:
             return [gr.update(), gr.update(), gr.update(), note(t("unknown", id=variant_id), True)]
         checkpoint = checkpoint_hash() if tie else ""
@@ -147,20 +147,20 @@ class _Handlers:
             recipe = recipes.save(recipe_folder(), data, _taken(recipe_folder()))
         except (recipes.RecipeError, PresetError, OSError) as error:
             return [gr.update(), gr.update(), gr.update(), note(str(error), True)]
-        runtime.reload_catalog()
+        services.reload_catalog()
         text = t("saved", name=recipe.name, path=recipe.path)
         if tie:
             text += t("tied") if checkpoint else t("no_hash")
         # The sliders already hold the recipe's values: only the method and variant follow.
         return [
             method_update(recipe.id),
-            gr.update(choices=variant_choices(runtime.catalog(), recipe.id, None), value=recipe.variant.id),
+            gr.update(choices=variant_choices(services.catalog(), recipe.id, None), value=recipe.variant.id),
             gr.update(choices=_recipe_choices(), value=recipe.name),
             note(text),
         ]
 
     def apply(self, shown_name: str) -> list[Any]:
-        runtime.reload_catalog()
+        services.reload_catalog()
         try:
             recipe = recipes.find(recipe_folder(), _recipe_id(shown_name))
         except recipes.RecipeError:
@@ -170,7 +170,7 @@ class _Handlers:
     def refresh(self, current: str, variant_id: str, *values: Any) -> list[Any]:
         """Run on every page load too: gradio serves the page config of server start, so lists, the status
         line (download state, language) and the proposal for the loaded checkpoint are fetched anew."""
-        runtime.reload_catalog()
+        services.reload_catalog()
         folder = recipe_folder()
         found, errors = recipes.load_all(folder)
         proposal = recipes.for_checkpoint(found, checkpoint_hash(), current_family())
@@ -184,7 +184,7 @@ class _Handlers:
             method_update(),
             gr.update(choices=[r.name for r in found], value=value),
             gr.update(choices=_file_choices()),
-            status_html(runtime.catalog(), str(variant_id or ""), (values[0], values[1], values[2]), self.is_img2img),
+            status_html(services.catalog(), str(variant_id or ""), (values[0], values[1], values[2]), self.is_img2img),
             "".join(notes),
         ]
 
@@ -193,7 +193,7 @@ class _Handlers:
             recipe = recipes.rename(recipe_folder(), _recipe_id(shown_name), str(new_name or ""))
         except (recipes.RecipeError, PresetError, OSError) as error:
             return [gr.update(), gr.update(), note(str(error), True)]
-        runtime.reload_catalog()
+        services.reload_catalog()
         listed = gr.update(choices=_recipe_choices(), value=recipe.name)
         return [method_update(), listed, note(t("renamed", name=recipe.name))]
 
@@ -204,13 +204,13 @@ class _Handlers:
             recipe = recipes.delete(recipe_folder(), _recipe_id(shown_name))
         except (recipes.RecipeError, OSError) as error:
             return [*self.unchanged, gr.update(), note(str(error), True)]
-        runtime.reload_catalog()
+        services.reload_catalog()
         listed = gr.update(choices=_recipe_choices(), value=None)
         done = note(t("deleted", name=recipe.name))
         if method_id != recipe.id:
             return [method_update(), *self.unchanged[1:], listed, done]
         # The panel showed the deleted recipe: go back to the variant it was made from.
-        loaded = runtime.catalog()
+        loaded = services.catalog()
         base = loaded.variant(recipe.based_on) or panel.default_variant(loaded, panel.DEFAULT_METHOD, current_family())
         return [*(self.show(base.id, base.method_id) if base else self.unchanged), listed, done]
 
@@ -229,7 +229,7 @@ class _Handlers:
             recipe = recipes.import_file(recipe_folder(), source, _taken(recipe_folder()))
         except (recipes.RecipeError, PresetError, OSError) as error:
             return [gr.update(), gr.update(), note(str(error), True)]
-        runtime.reload_catalog()
+        services.reload_catalog()
         listed = gr.update(choices=_recipe_choices(), value=recipe.name)
         return [method_update(), listed, note(t("imported", name=recipe.name))]
 

@@ -11,15 +11,12 @@ from lib_accelerator import panel
 from lib_accelerator.families import family_label
 from lib_accelerator.presets.catalog import Catalog, Variant
 from lib_accelerator.request import PRESET_LABEL
-from lib_accelerator.webui import host, runtime
+from lib_accelerator.webui import hosts, services
 
 
 def current_family() -> str | None:
     """Family of the loaded model, or None while none is loaded (A1111 loads it after the UI starts)."""
-    from modules import sd_models
-
-    model = getattr(sd_models.model_data, "sd_model", None)
-    return None if model is None else host.loaded_family()
+    return hosts.current().current_family()
 
 
 def checkpoint_hash() -> str:
@@ -62,13 +59,13 @@ def variant_choices(loaded: Catalog, method_id: str, family: str | None) -> list
 
 def method_update(value: Any = None) -> Any:
     """New method choices (recipes come and go), and a new value when one is given."""
-    choices = method_choices(runtime.catalog())
+    choices = method_choices(services.catalog())
     return gr.update(choices=choices) if value is None else gr.update(choices=choices, value=value)
 
 
 def variant_update(variant: Variant) -> Any:
     """The variant box showing `variant` among the variants of its own method for the loaded family."""
-    return gr.update(choices=variant_choices(runtime.catalog(), variant.method_id, current_family()), value=variant.id)
+    return gr.update(choices=variant_choices(services.catalog(), variant.method_id, current_family()), value=variant.id)
 
 
 def preset_values(variant: Variant | None) -> list[Any]:

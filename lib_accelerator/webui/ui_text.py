@@ -8,7 +8,7 @@ from typing import Any
 
 from lib_accelerator.families import family_label
 from lib_accelerator.presets.catalog import Catalog, Variant
-from lib_accelerator.webui import runtime
+from lib_accelerator.webui import services
 from lib_accelerator.webui.ui_state import current_family
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -78,9 +78,9 @@ def note(text: str, warning: bool = False) -> str:
 def _file_line(variant: Variant) -> str:
     file = variant.file
     if file.is_local:
-        present = (runtime.download_options().lora_dir / file.local).is_file()
+        present = (services.download_options().lora_dir / file.local).is_file()
         return f"<b>{html.escape(file.local)}</b> · {t('local') if present else t('local_missing')}"
-    options = runtime.download_options()
+    options = services.download_options()
     target = options.lora_dir / str(options.subfolder) / file.save_as
     state = t("downloaded") if target.is_file() else t("missing")
     size = f"{file.size / 1e6:.0f} MB" if file.size >= 1e7 else f"{file.size / 1e6:.2g} MB"

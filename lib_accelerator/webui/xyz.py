@@ -1,46 +1,27 @@
 """Register Accelerator's axes with the WebUI's own X/Y/Z-plot script.
 
-The grid script is found by module name among the loaded scripts; registration runs in
+The host adapter finds the grid script (each WebUI keeps it elsewhere); registration runs in
 `on_before_ui` (again on every UI reload, hence the guard) and never raises into the WebUI.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from modules import scripts
-
 from lib_accelerator import xyz
-from lib_accelerator.webui import host, runtime
-
-log = logging.getLogger("accelerator")
-_GRID_MODULES = ("xyz_grid.py", "scripts.xyz_grid")
-
-
-def find_grid_module() -> Any | None:
-    for data in scripts.scripts_data:
-        if data.script_class.__module__ in _GRID_MODULES and hasattr(data.module, "AxisOption"):
-            return data.module
-    return None
-
-
-def _loaded_family() -> str | None:
-    from modules import sd_models
-
-    model = getattr(sd_models.model_data, "sd_model", None)
-    return None if model is None else host.loaded_family()
+from lib_accelerator.webui import generation, hosts, services
+from lib_accelerator.webui.log import LOG as log
 
 
 def _confirm_methods(_p: Any, values: list[str]) -> None:
-    loaded = runtime.catalog()
-    family = _loaded_family()
+    loaded = services.catalog()
+    family = hosts.current().current_family()
     xyz.check_methods(list(values), loaded, family)
     # Fetch every file the grid will need now, with one progress line, not in the middle of the grid.
     for value in values:
         overrides = xyz.method_overrides(value, loaded)
         if overrides["enabled"] and family is not None:
-            runtime.prefetch(overrides, family)
+            services.prefetch(overrides, family)
 
 
 def _confirm_numbers(spec: xyz.AxisSpec) -> Any:
@@ -48,14 +29,14 @@ def _confirm_numbers(spec: xyz.AxisSpec) -> Any:
 
 
 def _axis_options(grid: Any) -> list[Any]:
-    apply = {spec: xyz.applier(spec, runtime.XYZ_ATTRIBUTE, runtime.catalog) for spec in xyz.AXES}
+    apply = {spec: xyz.applier(spec, generation.XYZ_ATTRIBUTE, services.catalog) for spec in xyz.AXES}
     return [
         grid.AxisOption(
             xyz.METHOD.label,
             str,
             apply[xyz.METHOD],
             confirm=_confirm_methods,
-            choices=lambda: xyz.method_choices(runtime.catalog(), _loaded_family()),
+            choices=lambda: xyz.method_choices(services.catalog(), hosts.current().current_family()),
         ),
         *(
             grid.AxisOption(spec.label, spec.kind, apply[spec], confirm=_confirm_numbers(spec))
@@ -65,7 +46,7 @@ def _axis_options(grid: Any) -> list[Any]:
 
 
 def register_axes() -> None:
-    grid = find_grid_module()
+    grid = hosts.current().grid_module()
     if grid is None:
         log.warning("Accelerator: the X/Y/Z plot script was not found; its Accelerator axes are not available")
         return

@@ -60,9 +60,9 @@ def webui() -> webui_env.WebUI:
 
 @pytest.fixture(scope="session")
 def host(webui: webui_env.WebUI):
-    from lib_accelerator.webui import host as host_module
+    from lib_accelerator.webui import hosts
 
-    return host_module
+    return hosts.current()
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import inspect
 
 import pytest
 
+from lib_accelerator.webui.hosts import common
 from tests.contract.test_apply_plan import make_txt2img
 
 
@@ -18,7 +19,7 @@ from tests.contract.test_apply_plan import make_txt2img
 def option(host, webui):
     from modules import shared
 
-    key = host._SKIP_UNCOND_OPTION
+    key = common.SKIP_UNCOND_OPTION
     if key not in shared.opts.data_labels:
         pytest.skip(f"this WebUI has no {key!r} option (A1111 < 1.10): the fast path stays off")
     return key
@@ -27,18 +28,18 @@ def option(host, webui):
 def test_option_and_infotext_label_are_the_webuis(host, option):
     from modules import sd_samplers_cfg_denoiser, shared
 
-    assert shared.opts.data_labels[option].infotext == host._SKIP_UNCOND_INFOTEXT
+    assert shared.opts.data_labels[option].infotext == common.SKIP_UNCOND_INFOTEXT
     assert shared.opts.get_default(option) == 0
     # the denoiser reads the option on every step and records it under that infotext label
     source = inspect.getsource(sd_samplers_cfg_denoiser.CFGDenoiser.forward)
     assert f"shared.opts.{option}" in source
-    assert f'extra_generation_params["{host._SKIP_UNCOND_INFOTEXT}"]' in source
+    assert f'extra_generation_params["{common.SKIP_UNCOND_INFOTEXT}"]' in source
 
 
 def test_without_the_option_the_fast_path_does_nothing(webui, host):
     from modules import shared
 
-    if host._SKIP_UNCOND_OPTION in shared.opts.data_labels:
+    if common.SKIP_UNCOND_OPTION in shared.opts.data_labels:
         pytest.skip("this WebUI has the option (checked by the other tests)")
     p = make_txt2img(enable_hr=False)
     before = p.override_settings
@@ -66,7 +67,7 @@ def test_process_images_applies_and_restores_the_option(host, option, monkeypatc
             host.cancel_cfg1_fast_path(p)
         seen["sampling"] = getattr(shared.opts, option)
         if seen["sampling"]:  # what the denoiser writes while it skips the unconditional pass
-            p.extra_generation_params[host._SKIP_UNCOND_INFOTEXT] = seen["sampling"]
+            p.extra_generation_params[common.SKIP_UNCOND_INFOTEXT] = seen["sampling"]
         host.hide_fast_path_infotext(p)  # postprocess_batch, before the infotext is made
         return "processed"
 
@@ -80,5 +81,5 @@ def test_process_images_applies_and_restores_the_option(host, option, monkeypatc
     assert processing.process_images(p) == "processed"
     assert seen["applied"] == 1.0
     assert seen["sampling"] == (0.0 if cancelled else 1.0)
-    assert host._SKIP_UNCOND_INFOTEXT not in p.extra_generation_params  # pasting it back would stick
+    assert common.SKIP_UNCOND_INFOTEXT not in p.extra_generation_params  # pasting it back would stick
     assert shared.opts.data[option] == 0.0  # the user's value is back after the job
