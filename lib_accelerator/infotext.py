@@ -18,18 +18,24 @@ from lib_accelerator.request import Request, from_mapping
 class Field:
     name: str  # Request attribute and API dict key
     label: str  # PNG info key
+    # True: a number the variant's preset holds (pasting an image without this key gives the preset's value);
+    # False: a name, where the panel's "Preset" choice stands for the variant's own.
+    in_preset: bool = True
 
 
-FIELDS: tuple[Field, ...] = (
-    Field("variant", "Accelerator"),
+# The variant id doubles as "Accelerator was on": an image without this key was not accelerated.
+VARIANT = Field("variant", "Accelerator", in_preset=False)
+# What the user may change on top of the variant; the infotext lists only what was changed.
+CHANGES: tuple[Field, ...] = (
     Field("strength", "Accelerator strength"),
     Field("steps", "Accelerator steps"),
     Field("cfg", "Accelerator CFG"),
-    Field("sampler", "Accelerator sampler"),
-    Field("schedule", "Accelerator schedule"),
+    Field("sampler", "Accelerator sampler", in_preset=False),
+    Field("schedule", "Accelerator schedule", in_preset=False),
 )
+FIELDS: tuple[Field, ...] = (VARIANT, *CHANGES)
 LABELS: tuple[str, ...] = tuple(f.label for f in FIELDS)
-ENABLED_LABEL = "Accelerator"
+ENABLED_LABEL = VARIANT.label
 # The user's own settings that the accelerated ones replaced, so that pasting the infotext back gives the
 # main controls the user's settings (and turning the accordion off renders the final image as before).
 BASE_LABEL = "Accelerator base"
@@ -39,7 +45,7 @@ _BASE_KEYS = (("steps", "Steps"), ("cfg", "CFG scale"), ("sampler", "Sampler"), 
 def encode(request: Request, variant_id: str) -> dict[str, str | int | float]:
     """The infotext entries for one accelerated generation: the variant and only what the user changed."""
     out: dict[str, str | int | float] = {ENABLED_LABEL: variant_id}
-    for f in FIELDS[1:]:
+    for f in CHANGES:
         value = getattr(request, f.name)
         if value not in (None, ""):
             out[f.label] = value
@@ -52,7 +58,7 @@ def decode(params: Mapping[str, Any]) -> Request | None:
     if not variant:
         return None
     values: dict[str, Any] = {"enabled": True, "variant": str(variant)}
-    for f in FIELDS[1:]:
+    for f in CHANGES:
         if f.label in params:
             values[f.name] = params[f.label]
     return from_mapping(values)

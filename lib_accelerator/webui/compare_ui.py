@@ -42,7 +42,7 @@ class Wiring:
         self.button, self.status = button, status
 
     def after_component(self, component: Any, **kwargs: Any) -> None:
-        elem_id = kwargs.get("elem_id") or getattr(component, "elem_id", None)
+        elem_id = str(kwargs.get("elem_id") or getattr(component, "elem_id", None) or "")
         if elem_id in FIELDS.values():
             self.controls[elem_id] = component
         elif elem_id == GALLERY and self.button is not None:

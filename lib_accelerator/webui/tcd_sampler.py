@@ -132,9 +132,9 @@ def _register() -> str:
     except Exception:
         _unregister(data)
         raise
-    cached = getattr(sd_samplers, "get_sampler_and_scheduler", None)
-    if hasattr(cached, "cache_clear"):
-        cached.cache_clear()  # infotext paste may have looked "TCD" up before it existed
+    cache_clear = getattr(getattr(sd_samplers, "get_sampler_and_scheduler", None), "cache_clear", None)
+    if callable(cache_clear):
+        cache_clear()  # infotext paste may have looked "TCD" up before it existed
     return f"registered (gamma {tcd.DEFAULT_GAMMA:g}; this WebUI has no TCD sampler)"
 
 

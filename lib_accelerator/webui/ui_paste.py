@@ -12,7 +12,7 @@ from typing import Any
 
 from lib_accelerator import infotext
 from lib_accelerator.prompt import remove_lora_tag
-from lib_accelerator.request import PRESET_LABEL
+from lib_accelerator.request import FIELD_ORDER, PRESET_LABEL
 from lib_accelerator.webui import services
 
 try:
@@ -22,27 +22,27 @@ try:
 except ImportError:  # A1111 before 1.8 takes plain (component, key) tuples, and its API reads no infotext
     HAS_API_FIELDS = False
 
-    def PasteField(component: Any, target: Any, **_api: Any) -> tuple[Any, Any]:  # type: ignore[misc]
+    def PasteField(component: Any, target: Any, **_api: Any) -> tuple[Any, Any]:
         return component, target
 
 
 def paste_fields(controls: list[Any]) -> list[Any]:
-    """(component, infotext key or reader) pairs for the controls in request.FIELD_ORDER."""
-    enabled, method, variant, strength, steps, cfg, sampler, schedule = controls
+    """(component, infotext key or reader) pairs for the controls in request.FIELD_ORDER, from infotext's table."""
+    by_name = dict(zip(FIELD_ORDER, controls, strict=True))
 
-    def from_variant(attribute: str, label: str) -> Callable[[dict[str, Any]], Any]:
+    def from_variant(field: infotext.Field) -> Callable[[dict[str, Any]], Any]:
         def read(params: dict[str, Any]) -> Any:
             if infotext.ENABLED_LABEL not in params:
                 return None
-            if label in params:
-                return params[label]
+            if field.label in params:
+                return params[field.label]
             chosen = services.catalog().variant(str(params[infotext.ENABLED_LABEL]))
-            return getattr(chosen, attribute) if chosen else None
+            return getattr(chosen, field.name) if chosen else None
 
         return read
 
-    def name_or_preset(label: str) -> Callable[[dict[str, Any]], Any]:
-        return lambda params: params.get(label, PRESET_LABEL) if infotext.ENABLED_LABEL in params else None
+    def name_or_preset(field: infotext.Field) -> Callable[[dict[str, Any]], Any]:
+        return lambda params: params.get(field.label, PRESET_LABEL) if infotext.ENABLED_LABEL in params else None
 
     def method_of(params: dict[str, Any]) -> Any:
         chosen = services.catalog().variant(str(params.get(infotext.ENABLED_LABEL, "")))
@@ -50,14 +50,13 @@ def paste_fields(controls: list[Any]) -> list[Any]:
 
     # No `api=` names: the API would copy those values onto its own request fields (steps, cfg...).
     return [
-        PasteField(enabled, lambda params: infotext.ENABLED_LABEL in params),
-        PasteField(method, method_of),
-        PasteField(variant, infotext.ENABLED_LABEL),
-        PasteField(strength, from_variant("strength", "Accelerator strength")),
-        PasteField(steps, from_variant("steps", "Accelerator steps")),
-        PasteField(cfg, from_variant("cfg", "Accelerator CFG")),
-        PasteField(sampler, name_or_preset("Accelerator sampler")),
-        PasteField(schedule, name_or_preset("Accelerator schedule")),
+        PasteField(by_name["enabled"], lambda params: infotext.ENABLED_LABEL in params),
+        PasteField(by_name["method"], method_of),
+        PasteField(by_name[infotext.VARIANT.name], infotext.VARIANT.label),
+        *(
+            PasteField(by_name[field.name], from_variant(field) if field.in_preset else name_or_preset(field))
+            for field in infotext.CHANGES
+        ),
     ]
 
 
