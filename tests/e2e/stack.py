@@ -214,13 +214,21 @@ def start_webui(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the WebUI exited with {process.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(f"{harness.url}/sdapi/v1/sd-models", timeout=5):
-                return process
-        except OSError:
-            time.sleep(2)
+        # No request before the WebUI says it has started: one that arrives before A1111 has added its API
+        # middleware kills the start ("Cannot add middleware after an application has started", A1111 1.10.1).
+        if READY_LINE in log.read_text(encoding="utf-8", errors="replace"):
+            try:
+                with urllib.request.urlopen(f"{harness.url}/sdapi/v1/sd-models", timeout=5):
+                    return process
+            except OSError:
+                pass
+        time.sleep(2)
     stop_webui(process)
-    raise RuntimeError(f"the WebUI did not answer within 480 s; see {log}")
+    raise RuntimeError(f"the WebUI did not start within 480 s; see {log}")
+
+
+# What every host of the family prints once its server and API are up (`modules/timer.py`'s startup summary).
+READY_LINE = "Startup time"
 
 
 def stop_webui(process: subprocess.Popen[bytes]) -> None:
