@@ -6,6 +6,7 @@ schedule name in a Plan is one that the running host listed in its `HostCapabili
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from lib_accelerator import infotext
@@ -31,6 +32,14 @@ class HostCapabilities:
     has_distilled_cfg: bool = False
     # Whose key-matching rules the host's LoRA loader follows ("a1111", "forge", ...): which layouts need converting.
     lora_loader: str = "a1111"
+    # Only where a sampler takes just some of the schedules (Forge Classic spells Euler + SGM Uniform as a sampler
+    # of its own, "Euler SGMUniform"): sampler -> the schedule labels it takes. None: any sampler takes any schedule.
+    sampler_schedules: Mapping[str, frozenset[str]] | None = field(default=None, compare=False, hash=False)
+
+    def takes(self, sampler: str, schedule: str) -> bool:
+        if self.schedulers is None or schedule not in self.schedulers:
+            return False
+        return self.sampler_schedules is None or schedule in self.sampler_schedules.get(sampler, frozenset())
 
 
 @dataclass(frozen=True)
@@ -126,24 +135,27 @@ def _pick_sampler(request: Request, variant: Variant, host: HostCapabilities) ->
     )
 
 
-def _pick_schedule(request: Request, variant: Variant, host: HostCapabilities) -> tuple[str | None, list[str]]:
+def _pick_schedule(
+    request: Request, variant: Variant, host: HostCapabilities, sampler: str
+) -> tuple[str | None, list[str]]:
     if host.schedulers is None:
         return None, ["this WebUI has no Schedule type setting; its default schedule is used"]
     if request.schedule:
         neutral = schedule_id_for(request.schedule)
         label = SCHEDULES.get(neutral or "", request.schedule)
-        if label not in host.schedulers:
+        if not host.takes(sampler, label):
+            taken = sorted(s for s in host.schedulers if host.takes(sampler, s))
             raise RequestError(
-                f"Accelerator: schedule type {request.schedule!r} is not in this WebUI; "
-                f"available: {', '.join(sorted(host.schedulers))}"
+                f"Accelerator: schedule type {request.schedule!r} is not in this WebUI for the {sampler} sampler; "
+                f"available: {', '.join(taken)}"
             )
         return label, []
     for i, neutral in enumerate(variant.schedules):
         label = SCHEDULES[neutral]
-        if label in host.schedulers:
+        if host.takes(sampler, label):
             wanted = SCHEDULES[variant.schedules[0]]
-            return label, [f"this WebUI has no {wanted} schedule, so {label} is used"] if i else []
-    return AUTOMATIC, [f"none of the schedules {variant.id} wants is in this WebUI; {AUTOMATIC} is used"]
+            return label, [f"this WebUI has no {wanted} schedule for {sampler}, so {label} is used"] if i else []
+    return AUTOMATIC, [f"none of the schedules {variant.id} wants is in this WebUI for {sampler}; {AUTOMATIC} is used"]
 
 
 def _range_warnings(request: Request, variant: Variant) -> list[str]:
@@ -168,7 +180,7 @@ def make_plan(
 ) -> Plan:
     variant = resolution.variant
     sampler, sampler_notes = _pick_sampler(request, variant, host)
-    scheduler, schedule_notes = _pick_schedule(request, variant, host)
+    scheduler, schedule_notes = _pick_schedule(request, variant, host, sampler)
     cfg = variant.cfg if request.cfg is None else request.cfg
     return Plan(
         variant_id=variant.id,

@@ -17,6 +17,8 @@ checkouts=(
   "a1111-1.10.1|$acc_root/webui|$acc_root/venv/bin/python"
   "a1111-1.9.4|$acc_root/webui-1.9.4|$acc_root/venv/bin/python"
   "forge|$acc_root/forge|$acc_root/forge-venv/bin/python"
+  "reforge|$acc_root/reforge|$acc_root/reforge-venv/bin/python"
+  "forge-classic|$acc_root/forge-classic|$acc_root/forge-classic-venv/bin/python"
 )
 
 failed=0

@@ -39,8 +39,7 @@ def sample_tcd(
     sigma_table: tcd.SigmaTable | None = None,
 ) -> Any:
     """k-diffusion sampling function (the WebUI passes model, x, sigmas and the keyword arguments)."""
-    import k_diffusion.sampling as kds
-
+    kds = _sampling_module()
     extra_args = {} if extra_args is None else extra_args
     # k-diffusion's default sampler draws from the job's seeded generator (the WebUI swaps in its TorchHijack).
     noise_sampler = kds.default_noise_sampler(x) if noise_sampler is None else noise_sampler
@@ -62,6 +61,20 @@ def sample_tcd(
         noise=noise_sampler,
         steps=lambda n: kds.trange(n, disable=disable),
     )
+
+
+def _sampling_module() -> Any:
+    """The k-diffusion `sampling` module whose `torch` the WebUI points at the job's seeded generator in
+    `Sampler.initialize`. A1111 and Forge use `k_diffusion.sampling`; reForge keeps the one it chose by its
+    `sd_sampling` option (its own copy `k_diff.k_diffusion.sampling`, or ldm_patched's) as
+    `sd_samplers_common.sampling` (modules/sd_samplers_common.py:10-13 and :335 at 3b56b268). Noise drawn from
+    any other module would ignore the seed."""
+    chosen = getattr(sd_samplers_common, "sampling", None)
+    if chosen is not None and hasattr(chosen, "default_noise_sampler"):
+        return chosen
+    import k_diffusion.sampling
+
+    return k_diffusion.sampling
 
 
 def model_sigma_table(model_wrap: Any) -> tcd.SigmaTable:

@@ -121,7 +121,7 @@ def test_txt2img_fields_after_apply(webui, caps, host, hires_plan):
     plan = hires_plan
     assert (p.steps, p.cfg_scale, p.sampler_name, p.scheduler) == (plan.steps, plan.cfg, plan.sampler, plan.scheduler)
     assert (p.hr_second_pass_steps, p.hr_sampler_name, p.hr_scheduler) == (plan.steps, plan.sampler, plan.scheduler)
-    if webui.forge:
+    if caps.has_hr_cfg:  # Forge, reForge
         assert plan.hr_cfg == plan.cfg
         assert p.hr_cfg == plan.cfg  # was 7: hires would otherwise run at the UI's Hires CFG
     else:

@@ -34,10 +34,19 @@ def test_capabilities_report_the_live_registries(caps, live):
     assert {"Automatic", "Karras", "SGM Uniform"} <= caps.schedulers
 
 
+# (skips the unconditional pass at CFG 1, has hr_cfg, has distilled CFG), read in each host's source:
+# reForge's p.hr_cfg is modules/processing.py:1298 at 3b56b268; Classic has neither (modules/processing.py).
+EXPECTED_FLAGS = {
+    "a1111": (False, False, False),
+    "forge": (True, True, True),
+    "reforge": (True, True, False),
+    "forge_classic": (True, False, False),
+}
+
+
 def test_host_flags_match_the_checkout(caps, webui):
-    assert caps.name == webui.flavour
-    expected = (True, True, True) if webui.forge else (False, False, False)
-    assert (caps.skips_uncond_at_cfg1, caps.has_hr_cfg, caps.has_distilled_cfg) == expected
+    assert caps.name == webui.kind
+    assert (caps.skips_uncond_at_cfg1, caps.has_hr_cfg, caps.has_distilled_cfg) == EXPECTED_FLAGS[webui.kind]
 
 
 def test_neutral_sampler_names_exist_in_this_host(caps):
@@ -90,3 +99,8 @@ def test_every_builtin_variant_plans_to_names_this_host_lists(caps, catalog, liv
         else:
             assert plan.hr_cfg is None
     assert problems == []
+
+
+def test_the_adapter_chosen_is_this_checkouts_host(webui, host):
+    # feature detection (what imports) and the tree agree on which WebUI this is
+    assert host.name == webui.kind

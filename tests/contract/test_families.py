@@ -196,6 +196,7 @@ def test_a1111_has_no_distilled_cfg_and_a_flux_plan_leaves_it_alone(webui, host,
         pytest.skip("A1111 behaviour")
     p = make_txt2img(prompts=["a cat"])
     plan = _flux_plan(catalog, caps, "flux_turbo")
-    assert plan.distilled_cfg is None and plan.hr_cfg is None
+    assert plan.distilled_cfg is None
+    assert (plan.hr_cfg is None) != caps.has_hr_cfg  # reForge has A1111's front end with Forge's p.hr_cfg
     host.apply_plan(p, plan)
     assert not hasattr(p, "distilled_cfg_scale") and not hasattr(p, "hr_distilled_cfg")

@@ -94,7 +94,9 @@ class _WeightsReached(Exception):
 
 
 @pytest.mark.parametrize("case", list(A1111_CASES))
-def test_a1111_load_model_weights_flags_give_the_family(a1111, host, monkeypatch, case):
+def test_a1111_load_model_weights_flags_give_the_family(a1111, webui, host, monkeypatch, case):
+    if webui.kind != "a1111":
+        pytest.skip("A1111's own load_model_weights; reForge and Classic load through ldm_patched (flags: above)")
     """The WebUI's own `load_model_weights` on a stand-in model, up to the point where it copies weights.
 
     1.10 sets the flags in `set_model_type`, 1.9 inline; either way this runs the real code. The SDXL

@@ -28,12 +28,18 @@ ACCELERATOR_SCRIPT = EXTENSION_ROOT / "scripts" / "accelerator.py"
 @dataclass(frozen=True)
 class WebUI:
     root: Path
-    forge: bool
+    forge: bool  # Forge main (lllyasviel): the `backend` package
     data_dir: Path
+    kind: str = "a1111"  # which adapter should run here, told apart by the tree: checked against the adapter's choice
 
     @property
     def flavour(self) -> str:
         return "forge" if self.forge else "a1111"
+
+    @property
+    def ldm_patched(self) -> bool:
+        """Forge's first backend (reForge, Forge Classic): CFG 1 skips the unconditional pass there too."""
+        return self.kind in ("reforge", "forge_classic")
 
 
 def checkout_or_reason() -> tuple[Path | None, str]:
@@ -48,11 +54,20 @@ def checkout_or_reason() -> tuple[Path | None, str]:
 
 
 def is_forge_checkout(root: Path) -> bool:
-    """Told apart by the tree, independently of the feature detection under test in host.py."""
+    """Told apart by the tree, independently of the feature detection under test in the host adapters."""
     return (root / "modules_forge").is_dir() and (root / "backend").is_dir()
 
 
-def _command_line(forge: bool, data_dir: Path) -> list[str]:
+def checkout_kind(root: Path) -> str:
+    """The host a checkout is, from its tree (the adapters detect it from what imports; the two must agree)."""
+    if is_forge_checkout(root):
+        return "forge"
+    if (root / "ldm_patched").is_dir():
+        return "reforge" if (root / "modules" / "sd_schedulers.py").is_file() else "forge_classic"
+    return "a1111"
+
+
+def _command_line(kind: str, data_dir: Path) -> list[str]:
     common = [
         "--data-dir",
         str(data_dir),
@@ -62,7 +77,7 @@ def _command_line(forge: bool, data_dir: Path) -> list[str]:
         "--skip-torch-cuda-test",
         "--no-download-sd-model",
     ]
-    if forge:
+    if kind != "a1111":  # Forge's backends take their own CPU flags
         return [*common, "--always-cpu", "--all-in-fp32"]
     return [*common, "--use-cpu", "all", "--no-half", "--no-half-vae"]
 
@@ -76,6 +91,7 @@ def boot(root: Path) -> WebUI:
     `sd_samplers.set_samplers()` from `initialize_rest()`. Loading a model, scripts and extensions is left out.
     """
     forge = is_forge_checkout(root)
+    kind = checkout_kind(root)
     data_dir = Path(tempfile.mkdtemp(prefix="accelerator-contract-"))
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
 
@@ -90,12 +106,12 @@ def boot(root: Path) -> WebUI:
         os.environ.setdefault(name, value)
 
     saved_argv = sys.argv[:]
-    sys.argv = [saved_argv[0] if saved_argv else "pytest", *_command_line(forge, data_dir)]
+    sys.argv = [saved_argv[0] if saved_argv else "pytest", *_command_line(kind, data_dir)]
     os.chdir(root)
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     try:
-        if forge:
+        if kind != "a1111":
             from modules_forge.initialization import initialize_forge
 
             initialize_forge()
@@ -109,7 +125,7 @@ def boot(root: Path) -> WebUI:
         sd_samplers.set_samplers()
     finally:
         sys.argv = saved_argv
-    return WebUI(root=root, forge=forge, data_dir=data_dir)
+    return WebUI(root=root, forge=forge, data_dir=data_dir, kind=kind)
 
 
 def load_script_module(path: Path, basedir: Path | None = None):
