@@ -30,6 +30,13 @@ def _add(category: str, function: Callable[..., Any]) -> None:
     table = getattr(script_callbacks, "callback_map", {})
     if add is not None and f"callbacks_{category}" in table and "filename" in inspect.signature(add).parameters:
         add(table[f"callbacks_{category}"], function, category=category, filename=SCRIPT_FILE)
+    elif f"callbacks_{category}" in table and getattr(script_callbacks, "ScriptCallback", None) is not None:
+        # Forge Classic's add_callback takes no file and walks the stack itself; its record is (script, callback).
+        record = script_callbacks.ScriptCallback
+        if tuple(getattr(record, "_fields", ())) == ("script", "callback"):
+            table[f"callbacks_{category}"].append(record(SCRIPT_FILE, function))
+            return
+        getattr(script_callbacks, f"on_{category}")(function)
     else:
         getattr(script_callbacks, f"on_{category}")(function)
 

@@ -66,6 +66,14 @@ def host(webui: webui_env.WebUI):
 
 
 @pytest.fixture(scope="session")
+def schedule_type(webui):
+    """A1111's Schedule type (`modules/sd_schedulers.py`, `p.scheduler`); Forge Classic has none, and
+    test_forge_classic.py checks what it has instead."""
+    if not (webui.root / "modules" / "sd_schedulers.py").is_file():
+        pytest.skip("no Schedule type registry in this WebUI (Forge Classic: see test_forge_classic.py)")
+
+
+@pytest.fixture(scope="session")
 def caps(host):
     return host.capabilities()
 

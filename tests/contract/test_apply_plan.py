@@ -7,6 +7,8 @@ own extra-network parser, which is what the Lora extension sees.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,7 +64,9 @@ def make_txt2img(prompts=PROMPTS, **overrides):
     }
     if hasattr(processing.StableDiffusionProcessingTxt2Img, "hr_cfg"):
         values.setdefault("hr_cfg", 7.0)
-    p = processing.StableDiffusionProcessingTxt2Img(**values)
+    # Forge Classic has no schedule fields (its schedule is a sampler-name suffix or the k_sched_type option)
+    accepted = {f.name for f in dataclasses.fields(processing.StableDiffusionProcessingTxt2Img)}
+    p = processing.StableDiffusionProcessingTxt2Img(**{k: v for k, v in values.items() if k in accepted})
     p.setup_prompts()
     return p
 
@@ -86,7 +90,8 @@ def make_img2img(**overrides):
         "do_not_save_grid": True,
         **overrides,
     }
-    p = processing.StableDiffusionProcessingImg2Img(**values)
+    accepted = {f.name for f in dataclasses.fields(processing.StableDiffusionProcessingImg2Img)}
+    p = processing.StableDiffusionProcessingImg2Img(**{k: v for k, v in values.items() if k in accepted})
     p.setup_prompts()
     return p
 
@@ -115,7 +120,7 @@ def assert_tagged_once(prompts, originals, plan):
             assert tags[name] == items
 
 
-def test_txt2img_fields_after_apply(webui, caps, host, hires_plan):
+def test_txt2img_fields_after_apply(webui, caps, host, hires_plan, schedule_type):
     p = make_txt2img()
     host.apply_plan(p, hires_plan)
     plan = hires_plan
@@ -198,7 +203,7 @@ def test_infotext_keys_are_replaced_not_accumulated(webui, catalog, caps, host):
     assert p.extra_generation_params["Hires upscale"] == 2.0
 
 
-def test_webui_txt2img_init_keeps_the_plan(webui, host, hires_plan):
+def test_webui_txt2img_init_keeps_the_plan(webui, host, hires_plan, schedule_type):
     """`p.init()` runs after `process()`; it must not undo or rename what apply_plan set."""
     from modules import shared
 
@@ -221,7 +226,7 @@ def test_webui_txt2img_init_keeps_the_plan(webui, host, hires_plan):
     assert p.extra_generation_params["Accelerator"] == hires_plan.variant_id
 
 
-def test_img2img_fields_after_apply(webui, host, img2img_plan):
+def test_img2img_fields_after_apply(webui, host, img2img_plan, schedule_type):
     p = make_img2img()
     original = list(p.all_prompts)
     host.apply_plan(p, img2img_plan)
@@ -272,18 +277,19 @@ def test_process_images_applies_and_restores_the_step_override(webui, host, img2
     def inner(p):
         seen["fix_steps"] = shared.opts.img2img_fix_steps
         seen["steps"] = sd_samplers_common.setup_img2img_steps(p)
-        seen["names"] = (p.sampler_name, p.scheduler)
+        seen["names"] = (p.sampler_name, getattr(p, "scheduler", None))
         return "processed"
 
     monkeypatch.setattr(processing, "process_images_inner", inner)
     p = make_img2img()
     host.apply_plan(p, img2img_plan)
     host.force_fixed_img2img_steps(p)  # what before_process does
+    applied = (p.sampler_name, getattr(p, "scheduler", None))  # Forge Classic: "Euler SGMUniform", no scheduler
     assert processing.process_images(p) == "processed"
     assert seen["fix_steps"] is True
     _total, t_enc = seen["steps"]
     assert t_enc + 1 == img2img_plan.steps  # denoising 0.5 no longer halves the accelerated steps
-    assert seen["names"] == (img2img_plan.sampler, img2img_plan.scheduler)  # not "corrected" by the WebUI
+    assert seen["names"] == applied  # not "corrected" by the WebUI
     assert shared.opts.data[FIX_STEPS] is False
 
 

@@ -20,7 +20,9 @@ def test_callbacks_are_registered_under_the_script_file(webui):
     assert str(webui_env.ACCELERATOR_SCRIPT.resolve()) == callbacks.SCRIPT_FILE
     for category, count in CATEGORIES.items():
         ours = [c for c in script_callbacks.callback_map[f"callbacks_{category}"] if c.script == callbacks.SCRIPT_FILE]
-        assert len(ours) == count, (category, [c.name for c in ours])
+        assert len(ours) == count, (category, ours)
+        if not hasattr(ours[0], "name"):  # Forge Classic's records are (script, callback): no name to check
+            continue
         # what `on_<category>` would have named it: <extension or base>/accelerator.py/<category>[-n]
         names = [c.name.split("/") for c in ours]
         assert all(n[1] == "accelerator.py" and re.fullmatch(rf"{category}(-\d+)?", n[2]) for n in names), names

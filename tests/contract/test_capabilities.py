@@ -16,7 +16,7 @@ CONTEXTS = {
 
 
 @pytest.fixture(scope="module")
-def live(webui):
+def live(webui, schedule_type):
     from modules import sd_samplers, sd_schedulers
 
     return {

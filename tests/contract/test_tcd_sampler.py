@@ -68,6 +68,9 @@ def test_registration_makes_tcd_a_sampler_like_the_others(registry, glue, host):
     assert "TCD" in [s.name for s in sd_samplers.samplers_for_img2img]
     assert names.SAMPLERS["tcd"] in host.capabilities().samplers
     # infotext paste and the API go through the WebUI's own name resolution
+    if not hasattr(sd_samplers, "get_sampler_from_infotext"):  # Forge Classic: the A1111 1.7 lookup
+        assert sd_samplers.samplers_map["tcd"] == "TCD"
+        return
     assert sd_samplers.get_sampler_from_infotext({"Sampler": "TCD", "Schedule type": "SGM Uniform"}) == "TCD"
     assert sd_samplers.get_sampler_and_scheduler("TCD", "Karras") == ("TCD", "Karras")
 

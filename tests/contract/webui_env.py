@@ -145,10 +145,11 @@ def load_script_module(path: Path, basedir: Path | None = None):
         scripts.current_basedir = paths.script_path
 
 
+@functools.lru_cache(maxsize=1)
 def accelerator_module():
     """scripts/accelerator.py loaded once per process, as the WebUI loads it once at startup (loading
-    it registers the extension's callbacks)."""
+    it registers the extension's callbacks). Forge Classic's script_loading keeps no `loaded_scripts`."""
     from modules import script_loading
 
-    loaded = script_loading.loaded_scripts.get(str(ACCELERATOR_SCRIPT))
+    loaded = getattr(script_loading, "loaded_scripts", {}).get(str(ACCELERATOR_SCRIPT))
     return loaded or load_script_module(ACCELERATOR_SCRIPT, basedir=EXTENSION_ROOT)
