@@ -3,6 +3,7 @@ already (huggingface_hub and filelock come with it) and never downloads a model.
 
 import launch
 
-for package, requirement in (("huggingface_hub", "huggingface_hub>=0.20,<2"), ("filelock", "filelock>=3.0")):
+# The same bounds as pyproject.toml: huggingface_hub 0.20 to 2.x is what tests/run_hub_matrix.sh proves.
+for package, requirement in (("huggingface_hub", "huggingface_hub>=0.20,<3"), ("filelock", "filelock>=3.0")):
     if not launch.is_installed(package):
         launch.run_pip(f'install "{requirement}"', f"{requirement} for Accelerator")

@@ -10,8 +10,10 @@ connection breaks, so a resume re-sends up to 10 MiB and a file under 10 MiB alw
 size-check semantics also changed between 0.2x and 2.x. Reading the session's stream in 1 MiB pieces keeps
 everything that arrived.
 
-Supported: huggingface_hub 0.20 to 2.x. Signature differences are found with `inspect.signature`; the
-requests (< 1.0) and httpx (>= 1.0) sessions are told apart by their methods, never by version number.
+Supported: huggingface_hub 0.20 to 2.x (`>=0.20,<3` in pyproject.toml and install.py); the download tests
+run with 0.20.3, 0.26.5, 0.36.2, 1.23.0, 1.33.0 and 2.4.0 (`tests/run_hub_matrix.sh`, part of `.ci/run`).
+Signature differences are found with `inspect.signature`; the requests (< 1.0) and httpx (>= 1.0) sessions
+are told apart by their methods, never by version number.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Serve a folder as a fake Hub: `python -m tests.fakehub --port 0 --serve DIR --port-file F`.
 
 DIR is laid out as `DIR/<owner>/<name>/<revision>/<path>`. Point the WebUI at it with
-`HF_ENDPOINT=http://127.0.0.1:PORT`. The chosen port is printed and, with --port-file, written to a file
-(atomically, so a script polling for it never reads half a number).
+`HF_ENDPOINT=http://127.0.0.1:PORT`; LFS files redirect to a CDN on 127.0.0.2. The chosen port is printed
+and, with --port-file, written to a file (atomically, so a script polling for it never reads half a number).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from tests.fakehub.server import FakeHub
+from tests.fakehub.server import CDN_HOST, FakeHub
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", type=Path, required=True, help="folder laid out as <owner>/<name>/<revision>/<path>")
     parser.add_argument("--port", type=int, default=0, help="hub port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--cdn-port", type=int, default=0, help="port of the redirect target for LFS files")
+    parser.add_argument(
+        "--cdn-host", default=CDN_HOST, help=f"loopback address of the redirect target for LFS files ({CDN_HOST})"
+    )
     parser.add_argument("--port-file", type=Path, help="write the chosen hub port to this file")
     args = parser.parse_args(argv)
     if not args.serve.is_dir():
@@ -33,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    with FakeHub(args.serve, port=args.port, cdn_port=args.cdn_port) as hub:
+    with FakeHub(args.serve, port=args.port, cdn_port=args.cdn_port, cdn_host=args.cdn_host) as hub:
         print(f"fakehub: serving {args.serve} at {hub.endpoint} (cdn {hub.cdn_origin})", flush=True)
         if args.port_file is not None:
             temp = args.port_file.with_name(args.port_file.name + ".tmp")

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from lib_accelerator.presets.lora_file import LoraFile
-from tests.fakehub.server import AGENT_HARNESSES, FakeHub
+from tests.fakehub.server import AGENT_HARNESSES, LOOPBACK_NO_PROXY, FakeHub
 
 REVISION = "0123456789abcdef0123456789abcdef01234567"
 REPO = "tester/fast-loras"
@@ -34,6 +34,9 @@ def hf_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("HF_HOME", str(home))
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    # Both loopback hosts bypass any proxy of the machine, so no request of a test can leave it.
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, LOOPBACK_NO_PROXY)
     for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_ENDPOINT", "HF_HUB_ENABLE_HF_TRANSFER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(constants, "HF_HOME", str(home), raising=False)

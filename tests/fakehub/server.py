@@ -1,10 +1,13 @@
-"""A small stand-in for the Hugging Face Hub's file endpoints, on 127.0.0.1 only.
+"""A small stand-in for the Hugging Face Hub's file endpoints, on loopback addresses only.
 
 It answers what `huggingface_hub` asks when it downloads one file: HEAD and GET of
 `/{owner}/{name}/resolve/{revision}/{path}`. LFS-style files (weights) are answered with a redirect to a
-"CDN" served from a second port, as the real Hub does; clients treat that cross-origin hop specially (they
-drop the Authorization header), so the CDN must not share the hub's origin. Files live on disk as
-`ROOT/<owner>/<name>/<revision>/<path>`.
+"CDN", as the real Hub does. The hub listens on 127.0.0.1 and the CDN on 127.0.0.2 (all of 127/8 is
+loopback on Linux): clients treat a hop to another *host* specially (they stop following the HEAD there and
+never send it the Authorization header; huggingface_hub 1.33 follows a HEAD redirect whenever the host name
+stays the same, whatever the port), so the CDN must not share the hub's host name, as cdn-lfs.hf.co does not
+share huggingface.co's. Files live on disk
+as `ROOT/<owner>/<name>/<revision>/<path>`.
 
 Faults can be switched on per file so tests can see how a client copes, and every request is recorded
 (method, path, status, body bytes sent, whether it carried a token) so tests can count what went over the wire.
@@ -25,6 +28,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 HOST = "127.0.0.1"
+CDN_HOST = "127.0.0.2"
+# For NO_PROXY: a client behind a proxy must still reach both servers directly.
+LOOPBACK_NO_PROXY = f"{HOST},{CDN_HOST},localhost"
 LFS_SUFFIXES = (".safetensors", ".bin", ".ckpt", ".pt", ".pth", ".gguf")
 _RESOLVE = re.compile(r"^/(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<file>.+)$")
 _CDN = re.compile(r"^/cdn/(?P<repo>[^/]+/[^/]+)/(?P<rev>[^/]+)/(?P<file>[^?]+)")
@@ -64,6 +70,9 @@ class Fault:
 
 @dataclass
 class Record:
+    """One request. `server` is "hub" or "cdn": which of the two servers received it."""
+
+    server: str
     method: str
     path: str
     status: int
@@ -148,6 +157,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         # Recorded before answering: a client may act on the answer before this thread runs again.
         self._record = Record(
+            self.role,
             method,
             self.path,
             0,
@@ -335,18 +345,32 @@ def _slices(source: BinaryIO, start: int, end: int, *, wrong: bool) -> Iterator[
 
 
 class FakeHub:
-    """Both servers (hub + CDN) and the shared state. Use as a context manager, or `start()` / `stop()`."""
+    """Both servers (hub on `HOST`, CDN on `cdn_host`) and the shared state. Use as a context manager, or
+    `start()` / `stop()`. `cdn_host=HOST` puts the CDN on the hub's host (another port), like a mirror that
+    serves files itself; the real Hub's layout is the default."""
 
-    def __init__(self, root: Path, port: int = 0, cdn_port: int = 0) -> None:
+    def __init__(self, root: Path, port: int = 0, cdn_port: int = 0, cdn_host: str = CDN_HOST) -> None:
         self.root = Path(root)
         self.state = _State(root=self.root)
-        self._servers = [self._make("hub", port), self._make("cdn", cdn_port)]
-        self.state.cdn_origin = f"http://{HOST}:{self._servers[1].server_address[1]}"
+        hub = self._make("hub", HOST, port)
+        try:
+            cdn = self._make("cdn", cdn_host, cdn_port)
+        except OSError:
+            hub.server_close()
+            raise
+        self._servers = [hub, cdn]
+        self.state.cdn_origin = f"http://{cdn_host}:{self._servers[1].server_address[1]}"
         self._threads: list[threading.Thread] = []
 
-    def _make(self, role: str, port: int) -> ThreadingHTTPServer:
+    def _make(self, role: str, host: str, port: int) -> ThreadingHTTPServer:
         handler = type(f"_{role.title()}Handler", (_Handler,), {"state": self.state, "role": role})
-        server = ThreadingHTTPServer((HOST, port), handler)
+        try:
+            server = ThreadingHTTPServer((host, port), handler)
+        except OSError as error:
+            # On Linux every 127.x.y.z is loopback; elsewhere (macOS) 127.0.0.2 needs an alias first.
+            raise OSError(
+                error.errno, f"fake hub: cannot listen on {host}:{port} for the {role} ({error.strerror})"
+            ) from error
         server.daemon_threads = True
         server.block_on_close = False
         return server

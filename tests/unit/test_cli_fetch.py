@@ -1,4 +1,4 @@
-"""`fetch` and `verify` from the command line, against the fake hub on 127.0.0.1."""
+"""`fetch` and `verify` from the command line, against the fake hub on 127.0.0.1 (its CDN on 127.0.0.2)."""
 
 import os
 import subprocess
@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from tests.e2e.stack import make_fixture
-from tests.fakehub.server import FakeHub
+from tests.fakehub.server import LOOPBACK_NO_PROXY, FakeHub
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,6 +21,7 @@ def test_fetch_then_verify_then_a_damaged_file_is_reported(tmp_path):
     manifest = make_fixture(tmp_path / "fixture", ("sd15",))
     lora_dir = tmp_path / "loras"
     env = {**os.environ, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "0"}
+    env.update(NO_PROXY=LOOPBACK_NO_PROXY, no_proxy=LOOPBACK_NO_PROXY)  # the fake hub, never a proxy
     common = ["--lora-dir", str(lora_dir)]
     with FakeHub(Path(str(manifest["hub"]))) as hub:
         presets = ["--presets-dir", str(manifest["presets"])]

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -22,8 +24,10 @@ from lib_accelerator.download.ensure import (
     target_path,
 )
 from lib_accelerator.download.transfer import PIECE
-from tests.fakehub import FakeHub, Fault
+from lib_accelerator.presets.lora_file import LoraFile
+from tests.fakehub import HOST, FakeHub, Fault
 from tests.fakehub.fixtures import *  # noqa: F403
+from tests.fakehub.fixtures import REPO, REVISION
 
 SCANNED = (".safetensors", ".pt", ".ckpt")
 
@@ -58,7 +62,7 @@ def test_download_lands_verified_under_final_name(fake_hub, make_lora, tmp_path)
     assert path == tmp_path / "lora" / "accelerator" / file.save_as == target_path(file, options)
     assert path.read_bytes() == data
     assert leftovers(tmp_path / "lora") == [f"accelerator/{file.save_as}"]
-    assert [r.method for r in fake_hub.records()] == ["HEAD", "GET"]
+    assert [(r.server, r.method) for r in fake_hub.records()] == [("hub", "HEAD"), ("cdn", "GET")]
     assert fake_hub.bytes_sent() == file.size
     assert seen[-1] == (file.size, file.size)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
@@ -130,9 +134,29 @@ def test_gated_repo_works_with_a_token_that_never_reaches_the_cdn(fake_hub, make
     fake_hub.reset_counters()
     path = ensure_file(file, options_for(fake_hub, tmp_path / "lora", token="hf_gate_pass_1234"))
     assert path.read_bytes() == data
+    # One HEAD on the hub (with the token) that stops at the redirect, one GET on the CDN's own host (without).
     head, get = fake_hub.records()
-    assert head.method == "HEAD" and head.authorized
-    assert get.path.startswith("/cdn/") and not get.authorized
+    assert (head.server, head.method, head.authorized) == ("hub", "HEAD", True)
+    assert (get.server, get.method, get.authorized) == ("cdn", "GET", False)
+    assert get.path.startswith("/cdn/")
+
+
+def test_a_mirror_with_its_files_on_its_own_host_never_gets_the_token_on_another_port(tmp_path, hf_home):
+    """A mirror (HF_ENDPOINT) may redirect to another port of the same host. huggingface_hub 1.33 then
+    follows its HEAD there (it compares host names), 0.x and 1.23 do not; either way the body's GET goes to
+    another origin, which must not receive the token."""
+    with FakeHub(tmp_path / "mirror", cdn_host=HOST) as mirror:
+        data = os.urandom(PIECE + 77)
+        mirror.add_file(REPO, REVISION, "mirrored.safetensors", data)
+        mirror.require_token(REPO, "hf_mirror_pass_1234")
+        sha256 = hashlib.sha256(data).hexdigest()
+        file = LoraFile(REPO, "mirrored.safetensors", REVISION, sha256, len(data), save_as="m.safetensors")
+        path = ensure_file(file, options_for(mirror, tmp_path / "lora", token="hf_mirror_pass_1234"))
+        assert path.read_bytes() == data
+        assert urlparse(mirror.cdn_origin).hostname == urlparse(mirror.endpoint).hostname
+        gets = mirror.records(lambda r: r.method == "GET")
+        assert [(r.server, r.authorized) for r in gets] == [("cdn", False)]
+        assert mirror.records(lambda r: r.server == "hub")[0].authorized
 
 
 @pytest.mark.parametrize("where", ["head", "cdn"])
