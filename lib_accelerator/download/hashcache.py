@@ -15,6 +15,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from lib_accelerator.atomic_write import write_text_atomic
+
 CACHE_NAME = ".accelerator-sha256.json"
 BLOCK = 4 * 1024 * 1024
 _VERSION = 1
@@ -81,16 +83,14 @@ class HashCache:
 
     def _save(self, entries: dict[str, list[object]]) -> None:
         live = {p: e for p, e in entries.items() if os.path.exists(p)}
-        temp = self.cache_file.with_name(f"{self.cache_file.name}.{os.getpid()}.tmp")
         try:
             self.cache_file.parent.mkdir(parents=True, exist_ok=True)
-            temp.write_text(json.dumps({"version": _VERSION, "files": live}, indent=0), encoding="utf-8")
-            # os.replace is atomic: a reader sees the old or the new cache, never half of one.
-            os.replace(temp, self.cache_file)
+            # A reader sees the old or the new cache, never half of one; two gradio threads (or processes)
+            # saving at once each write a temporary file of their own, and the last complete one wins.
+            write_text_atomic(self.cache_file, json.dumps({"version": _VERSION, "files": live}, indent=0))
         except OSError as error:
             # A read-only LoRA folder must still work; it only means hashing again next time.
             log.warning("Could not save hash cache %s (%s); files will be hashed again.", self.cache_file, error)
-            temp.unlink(missing_ok=True)
 
 
 def same_size_loras(root: Path, size: int) -> Iterator[Path]:

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import struct
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from lib_accelerator.atomic_write import atomic_write
 from lib_accelerator.families import SDXL
 from lib_accelerator.lora.family import detect_family
 from lib_accelerator.lora.header import (
@@ -233,23 +232,25 @@ def _layout(
 
 def _write(header: SafetensorsHeader, dst: Path, names: NameMapping, alphas: Mapping[str, float], note: str) -> None:
     kept, header_bytes = _layout(header, names, alphas, note)
-    # The WebUI lists *.safetensors in its LoRA folder, so the partial file must not end in that suffix.
-    fd, tmp_name = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".converting")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out, header.path.open("rb") as src:
-            out.write(header_bytes)
-            for info in kept:
-                _copy_range(src, out, header.payload_offset + info.data_offsets[0], info.nbytes)
-            for value in alphas.values():
-                out.write(struct.pack("<f", value))
-            out.flush()
-            os.fsync(out.fileno())
-        read_header(tmp)  # never publish a file that the loaders would reject
-        os.replace(tmp, dst)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # The WebUI lists *.safetensors in its LoRA folder, so the partial file must not end in that suffix;
+    # read_header on it first: never publish a file that the loaders would reject.
+    with (
+        atomic_write(dst, suffix=".converting", durable=True, check=read_header) as out,
+        header.path.open("rb") as src,
+    ):
+        out.write(header_bytes)
+        for info in kept:
+            _copy_range(src, out, header.payload_offset + info.data_offsets[0], info.nbytes)
+        for value in alphas.values():
+            out.write(struct.pack("<f", value))
+
+
+def kohya_names(header: SafetensorsHeader, family: str | None = None) -> NameMapping:
+    """How `convert_to_kohya` renames this file's keys, and why it leaves some out; reads no tensor data, so a
+    caller that reuses an earlier conversion can still tell the user what that conversion dropped."""
+    family = family or detect_family(header).family
+    sdxl = family == SDXL or any(parse_key(k).component == "te2" for k in header.names)
+    return rename_keys(header.names, sdxl)
 
 
 def convert_to_kohya(src: Path, dst: Path, *, family: str | None = None) -> ConversionResult:
@@ -261,8 +262,7 @@ def convert_to_kohya(src: Path, dst: Path, *, family: str | None = None) -> Conv
     header = read_header(src)
     report = classify_keys(header.names)
     family = family or detect_family(header).family
-    sdxl = family == SDXL or any(parse_key(k).component == "te2" for k in header.names)
-    names = rename_keys(header.names, sdxl)
+    names = kohya_names(header, family)
     if not names.mapping:
         raise LoraConversionError(
             f"{src}: no key could be converted to kohya form ({report.describe()}); "

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lib_accelerator.atomic_write import write_text_atomic
 from lib_accelerator.names import SAMPLERS, SCHEDULES, sampler_id_for, schedule_id_for
 from lib_accelerator.presets.catalog import (
     SCHEMA_VERSION,
@@ -207,9 +207,8 @@ def find(folder: Path, recipe_id: str) -> Recipe:
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temp, path)  # a reader sees the old or the new file, never half of one
+    # The catalogue may be loading the folder right now: it must see the old or the new file, never half.
+    write_text_atomic(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
 def save(folder: Path, data: dict[str, Any], taken: Collection[str] = ()) -> Recipe:
