@@ -10,7 +10,6 @@ Standard library only: the WebUI's torch is not imported here, so this runs in u
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from lib_accelerator.lora.convert import (
     NameMapping,
     convert_to_kohya,
     kohya_name,
+    kohya_names,
     rename_keys,
 )
 from lib_accelerator.lora.family import FamilyGuess, detect_family, family_mismatch_message
@@ -57,7 +57,7 @@ __all__ = [
     "family_mismatch_message",
     "inspect_lora",
     "kohya_name",
-    "lora_rank",
+    "kohya_names",
     "needs_conversion",
     "parse_key",
     "read_header",
@@ -70,7 +70,6 @@ class LoraInspection:
     header: SafetensorsHeader
     keys: KeyFormatReport
     family: FamilyGuess
-    rank: int | None
 
     def needs_conversion(self, host: str) -> bool:
         return needs_conversion(self.keys.key_format, host)
@@ -79,14 +78,6 @@ class LoraInspection:
         return family_mismatch_message(self.family, model_family)
 
 
-def lora_rank(header: SafetensorsHeader) -> int | None:
-    """The most common rank (rows of the down matrices), or None for a file without LoRA down weights."""
-    ranks = Counter(
-        info.shape[0] for name, info in header.tensors.items() if parse_key(name).role == "down" and info.shape
-    )
-    return ranks.most_common(1)[0][0] if ranks else None
-
-
 def inspect_lora(path: Path | str) -> LoraInspection:
     header = read_header(path)
-    return LoraInspection(header, classify_keys(header.names), detect_family(header), lora_rank(header))
+    return LoraInspection(header, classify_keys(header.names), detect_family(header))

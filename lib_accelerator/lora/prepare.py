@@ -11,10 +11,12 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib_accelerator.lora.convert import CONVERTED_FROM_KEY, LoraConversionError, convert_to_kohya
+from lib_accelerator.lora.convert import CONVERTED_FROM_KEY, LoraConversionError, convert_to_kohya, kohya_names
 from lib_accelerator.lora.inspection import LoraInspection, SafetensorsHeaderError, inspect_lora, read_header
 
 CONVERTED_SUFFIX = "-kohya"
+# A broken file can leave hundreds of keys out; the console line names the first reasons and counts the rest.
+NOTES_SHOWN = 3
 
 
 class LoraFamilyError(ValueError):
@@ -23,10 +25,14 @@ class LoraFamilyError(ValueError):
 
 @dataclass(frozen=True)
 class PreparedLora:
+    """`note`: one line for the console when the tag names a converted copy, including why keys were left
+    out of it (`left_out`, one reason per entry, as the conversion gave them)."""
+
     path: Path
     converted: bool = False
     created: bool = False
     note: str = ""
+    left_out: tuple[str, ...] = ()
 
 
 @functools.lru_cache(maxsize=64)
@@ -62,9 +68,15 @@ def prepare(path: Path, *, host: str, model_family: str | None, preset_family: s
     marker = f"{layout}: {path.name}"
     created = not _up_to_date(target, marker, path)
     if created:
-        convert_to_kohya(path, target, family=preset_family)
+        left_out = convert_to_kohya(path, target, family=preset_family).notes
+    else:
+        # The copy on disk was made by the same renaming; say again what it lacks, every generation alike.
+        left_out = kohya_names(found.header, preset_family).notes
     note = f"{path.name} has {layout} keys that this WebUI would ignore; the converted copy {target.name} is used"
-    return PreparedLora(target, converted=True, created=created, note=note)
+    if left_out:
+        more = len(left_out) - NOTES_SHOWN
+        note += f"; left out of it: {'; '.join(left_out[:NOTES_SHOWN])}" + (f" (and {more} more)" if more > 0 else "")
+    return PreparedLora(target, converted=True, created=created, note=note, left_out=left_out)
 
 
 __all__ = ["LoraConversionError", "LoraFamilyError", "PreparedLora", "SafetensorsHeaderError", "inspection", "prepare"]
