@@ -9,7 +9,7 @@ from typing import Any
 
 from modules import script_callbacks
 
-from lib_accelerator.webui import api, compare_ui, settings, tcd_sampler, ui_paste, xyz
+from lib_accelerator.webui import api, compare_ui, hosts, settings, ui_paste, xyz
 
 
 def _strip_recorded_tag(_text: str, params: dict[str, Any]) -> None:
@@ -41,10 +41,18 @@ def _add(category: str, function: Callable[..., Any]) -> None:
         getattr(script_callbacks, f"on_{category}")(function)
 
 
+def _register_tcd_sampler(*_args: Any) -> None:
+    """Accelerator's TCD sampler is a k-diffusion one: hosts without k-diffusion (SD.Next) have their own TCD."""
+    if hosts.current().samples_with_k_diffusion():
+        from lib_accelerator.webui import tcd_sampler
+
+        tcd_sampler.register()
+
+
 def register() -> None:
     _add("ui_settings", settings.register)
     _add("infotext_pasted", _strip_recorded_tag)
-    _add("before_ui", tcd_sampler.register)
+    _add("before_ui", _register_tcd_sampler)
     _add("before_ui", xyz.register_axes)
     _add("after_component", compare_ui.WIRING.after_component)
     _add("app_started", api.register)

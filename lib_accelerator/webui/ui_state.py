@@ -24,7 +24,7 @@ def checkpoint_hash() -> str:
     from modules import sd_models, shared
 
     try:
-        model = getattr(sd_models.model_data, "sd_model", None)
+        model = hosts.current().loaded_model()
         info = getattr(model, "sd_checkpoint_info", None)
         if info is None:  # never load a model just to read its hash
             info = sd_models.get_closet_checkpoint_match(str(shared.opts.data.get("sd_model_checkpoint") or ""))

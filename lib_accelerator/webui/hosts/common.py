@@ -68,6 +68,10 @@ class A1111Family:
     def skips_uncond_at_cfg1(self) -> bool:
         return False
 
+    def samples_with_k_diffusion(self) -> bool:
+        """Whether Accelerator's k-diffusion TCD sampler can be registered here (webui/tcd_sampler.py)."""
+        return has_module("modules.sd_samplers_kdiffusion")
+
     def capabilities(self) -> HostCapabilities:
         from modules import processing
 

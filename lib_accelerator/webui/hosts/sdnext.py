@@ -1,0 +1,150 @@
+"""SD.Next (vladmandic/sdnext, master 058a7f0c of 2026-07-23): a diffusers-only host behind an A1111 scripts shim.
+
+What differs from A1111 (file:line at 058a7f0c):
+- Samplers are diffusers schedulers, listed by `modules/sd_samplers.py` (`visible_samplers()`); the names the presets
+  use (Euler, Euler a, LCM, TCD, DPM++ 2M, DPM++ SDE, DDIM) exist under the same names. There is no Schedule type and
+  no `p.scheduler`: a schedule is a set of per-job fields, `p.schedulers_timestep_spacing`, `p.schedulers_sigma`,
+  ... (`modules/processing_class.py:225-251`), each `None` = the option's value; the sampler is built after
+  `process()` from them (`modules/processing_helpers.py:583-616`). "Euler SGM" would be trailing spacing too, but
+  its config also forces `prediction_type: sample` (`modules/sd_samplers_diffusers.py:118`), wrong for the
+  epsilon models the LoRAs are for; so Euler + `trailing` is set instead.
+- TCD is its own diffusers `TCDScheduler`; its gamma is the pipeline's `eta`, `p.scheduler_eta` (option default 1.0,
+  `modules/ui_definitions.py:775`), so the 0.3 TCD was distilled for is set per job. Accelerator's k-diffusion TCD
+  sampler is not registered here (no k-diffusion).
+- The family is `shared.sd_model_type` (`modules/modeldata.py:16-160`, from the pipeline class); the A1111 flags on
+  the model are constants (`modules/sd_models.py:875-877`: `is_sdxl` False for every model). Reading
+  `shared.sd_model` loads a model when none is loaded, so `shared.sd_loaded` is asked first.
+- LoRAs: the built-in loader (`modules/lora/`), files under `cmd_opts.lora_dir`; kohya keys load, dotted diffusers
+  and PEFT keys of the harness's SD 1.5 files logged an error and changed nothing (so A1111's conversion rules hold).
+- X/Y/Z: the axis list lives in `scripts/xyz/xyz_grid_classes.py` (`axis_options`, `AxisOption`), shared by the
+  two grid scripts; labels are "[Group] Name", which "[Accelerator] Method" fits.
+- Diffusers pipelines skip the unconditional pass at CFG <= 1 (`do_classifier_free_guidance`).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from lib_accelerator.families import ModelFlags
+from lib_accelerator.names import AUTOMATIC
+from lib_accelerator.plan import HostCapabilities, Plan
+from lib_accelerator.webui.hosts.common import A1111Family, has_module
+
+PRECEDENCE = 40
+
+# Schedule labels of the neutral table -> the per-job `p.schedulers_*` fields that make them. SGM Uniform and
+# Simple both start at the last training timestep and space evenly from there: "trailing" (diffusers' name).
+SCHEDULE_FIELDS: dict[str, dict[str, str]] = {
+    AUTOMATIC: {},
+    "SGM Uniform": {"schedulers_timestep_spacing": "trailing"},
+    "Simple": {"schedulers_timestep_spacing": "trailing"},
+    "Normal": {"schedulers_timestep_spacing": "linspace"},
+    "Karras": {"schedulers_sigma": "karras"},
+    "Exponential": {"schedulers_sigma": "exponential"},
+}
+TCD_GAMMA_FIELD = "scheduler_eta"  # the TCD scheduler's gamma, passed to the pipeline as `eta`
+TCD_DEFAULT_GAMMA = 0.3
+# shared.sd_model_type -> flags of the families Accelerator knows
+_TYPE_FLAGS = {"sd": "is_sd1", "sdxl": "is_sdxl", "sd3": "is_sd3", "f1": "is_flux", "chroma": "is_flux"}
+_GRID_CLASSES = "scripts.xyz.xyz_grid_classes"
+
+
+def detect() -> bool:
+    return has_module("modules.processing_class") and has_module("modules.sd_samplers_diffusers")
+
+
+class Adapter(A1111Family):
+    name = "sdnext"
+    lora_loader = "sdnext"
+
+    def sampler_names(self) -> frozenset[str]:
+        from modules import sd_samplers
+
+        return frozenset(s.name for s in sd_samplers.visible_samplers())
+
+    def schedule_labels(self) -> frozenset[str] | None:
+        return frozenset(SCHEDULE_FIELDS)
+
+    def skips_uncond_at_cfg1(self) -> bool:
+        return True
+
+    def capabilities(self) -> HostCapabilities:
+        return HostCapabilities(
+            name=self.name,
+            samplers=self.sampler_names(),
+            schedulers=self.schedule_labels(),
+            skips_uncond_at_cfg1=True,
+            lora_loader=self.lora_loader,
+        )
+
+    def samples_with_k_diffusion(self) -> bool:
+        return False
+
+    # --- the loaded model ---------------------------------------------------------------------------------
+    def loaded_model(self) -> Any | None:
+        from modules import shared
+
+        return shared.sd_model if shared.sd_loaded else None
+
+    def model_flags(self, model: Any) -> ModelFlags:
+        from modules import shared
+
+        kind = str(shared.sd_model_type) if model is not None else ""
+        flag = _TYPE_FLAGS.get(kind)
+        if flag == "is_sd1" and _cross_attention_dim(model) == 1024:
+            flag = "is_sd2"  # SD 2.x is a StableDiffusionPipeline too; its UNet attends to OpenCLIP-H's 1024
+        if flag == "is_sdxl" and getattr(model, "text_encoder", None) is None:
+            flag = None  # the SDXL refiner has only the second text encoder; SDXL LoRAs do not fit it
+        return ModelFlags(**{flag: True}) if flag else ModelFlags()
+
+    def loaded_family(self) -> str | None:
+        from lib_accelerator.families import family_from_flags
+
+        return family_from_flags(self.model_flags(self.loaded_model()))
+
+    # --- LoRA folders -------------------------------------------------------------------------------------
+    def refresh_lora_list(self) -> None:
+        loader = sys.modules.get("modules.lora.lora_load")
+        refresh = getattr(loader, "list_available_networks", None)
+        if callable(refresh):
+            refresh()
+
+    # --- X/Y/Z --------------------------------------------------------------------------------------------
+    def grid_module(self) -> Any | None:
+        module = sys.modules.get(_GRID_CLASSES)
+        if module is None and has_module(_GRID_CLASSES):
+            import importlib
+
+            module = importlib.import_module(_GRID_CLASSES)
+        return module if module is not None and hasattr(module, "AxisOption") else None
+
+    # --- the processing object ----------------------------------------------------------------------------
+    def user_schedule(self, p: Any) -> str | None:
+        return None  # no Schedule type: the user's own schedule is the sampler's, i.e. Automatic
+
+    def set_schedule(self, p: Any, plan: Plan) -> None:
+        for key, value in SCHEDULE_FIELDS.get(plan.scheduler or AUTOMATIC, {}).items():
+            setattr(p, key, value)
+        if plan.sampler == "TCD" and getattr(p, TCD_GAMMA_FIELD, None) is None:
+            setattr(p, TCD_GAMMA_FIELD, TCD_DEFAULT_GAMMA)
+
+    def set_hires(self, p: Any, plan: Plan) -> None:
+        # SD.Next's second pass reuses the first pass's prompts and schedule fields (`modules/processing_diffusers.py`).
+        p.hr_second_pass_steps = plan.steps
+        p.hr_sampler_name = plan.sampler
+
+    def force_fixed_img2img_steps(self, p: Any) -> bool:
+        return True  # diffusers' img2img runs `steps` over the denoised part; no option to force here
+
+    def start_cfg1_fast_path(self, p: Any) -> bool:
+        return False
+
+    def cancel_cfg1_fast_path(self, p: Any) -> None:
+        return None
+
+
+def _cross_attention_dim(model: Any) -> int | None:
+    config = getattr(getattr(model, "unet", None), "config", None)
+    value = getattr(config, "cross_attention_dim", None)
+    return value if isinstance(value, int) else None
