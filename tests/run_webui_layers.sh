@@ -19,7 +19,7 @@ if [[ -n ${ACC_SKIP_E2E:-} ]]; then
   echo "e2e: not run (ACC_SKIP_E2E is set)"
   exit $status
 fi
-for host in a1111 a1111-1.9 forge; do
+for host in a1111 a1111-1.9 forge reforge forge_classic sdnext; do
   extra=()
   # SDXL needs ~15 GB beside the test run; only where the machine has it and the checkpoint exists.
   if [[ -n ${ACC_E2E_SDXL:-} ]]; then extra+=(--sdxl); fi

@@ -123,6 +123,16 @@ def host_kind() -> str:
     return os.environ.get("WEBUI_HOST", "a1111")
 
 
+# Hosts whose sampling drops the unconditional pass at CFG 1 by themselves (Forge's backends, diffusers):
+# Accelerator's CFG-1 fast path never starts there.
+SKIPS_UNCOND_BY_ITSELF = frozenset({"forge", "reforge", "forge_classic", "sdnext"})
+
+
+@pytest.fixture(scope="session")
+def skips_uncond(host_kind: str) -> bool:
+    return host_kind in SKIPS_UNCOND_BY_ITSELF
+
+
 def variants_for(manifest: dict[str, Any], family: str) -> list[dict[str, Any]]:
     return [v for v in manifest["variants"] if v["family"] == family]
 

@@ -1,7 +1,7 @@
 """Stand up the real WebUI with Accelerator installed and LoRAs served from a local fake hub, then run
 the end-to-end tests against it. Uses the WebUI prepared by ../shared/webui-harness (ACC_ROOT).
 
-    python -m tests.e2e.stack run [--host a1111|forge] [--sdxl] [-- PYTEST ARGS]
+    python -m tests.e2e.stack run [--host a1111|a1111-1.9|forge|reforge|forge_classic] [--sdxl] [-- PYTEST ARGS]
 
 The fixture is a user preset folder made from the built-in presets: every method keeps its real
 settings, but each file is a small random LoRA of the right family, served on 127.0.0.1.
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from lib_accelerator.presets.catalog import builtin_presets_dir
-from tests.fakehub.server import FakeHub
+from tests.fakehub.server import LOOPBACK_NO_PROXY, FakeHub
 from tests.support.loras import make_lora
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,27 +53,79 @@ class Host(NamedTuple):
     venv: str
     port: int
     flags: list[str]
-    # How a run with a --data-dir of its own finds the harness's checkpoints: the flag, and the folder under
-    # the harness's `webui/models` it names. None: the host takes no --data-dir. Forge started with one
-    # serves a page without any of the WebUI's JavaScript (no script.js, no extension scripts: seen in
-    # headless Chromium, Forge dfdcbab6), so its extension goes into the checkout's own folder.
+    # How a run with a --data-dir of its own finds the checkpoints: the flag, and the folder under ACC_ROOT it
+    # names. None: the host takes no --data-dir. Forge started with one serves a page without any of the
+    # WebUI's JavaScript (no script.js, no extension scripts: seen in headless Chromium, Forge dfdcbab6), so
+    # its extension goes into the checkout's own folder.
     models: tuple[str, str] | None
+    settings_flags: tuple[str, str] = ("--ui-settings-file", "--ui-config-file")
+    extensions_flag: str | None = None  # where the run's own extensions folder is named, if not under --data-dir
+    checkpoint: str | None = None  # a checkpoint to load at start (path under the models folder), where needed
+    settings: dict[str, object] = {}  # noqa: RUF012 - a NamedTuple default, never mutated
+    drop_env: tuple[str, ...] = ()  # variables the host must not inherit
 
 
-# A1111 1.9.4 shares 1.10.1's venv and models and has no --models-dir.
+A1111_COMMON = [*COMMON_FLAGS, *A1111_FLAGS]
+# Forge's backends (Forge, reForge, Forge Classic) take their own CPU flags.
+FORGE_FLAGS = [*COMMON_FLAGS, "--always-cpu", "--all-in-fp32"]
+# SD.Next parses its arguments strictly and has none of A1111's --skip-* flags (tests/hosts/sdnext/README.md).
+SDNEXT_FLAGS = [
+    "--skip-all",
+    "--skip-git",
+    "--use-cpu",
+    "all",
+    "--no-half",
+    "--no-half-vae",
+    "--server-name",
+    "127.0.0.1",
+]
+SDNEXT_SETTINGS: dict[str, object] = {
+    "theme_type": "Standard",  # the Modern UI is a git submodule that the snapshot lacks
+    "diffuser_cache_config": True,  # from_single_file takes the pipeline config from SD.Next's own configs/
+    "sd_checkpoint_autoload": True,
+    # offline_mode would set HF_HUB_OFFLINE=1 in the process at model load, which Accelerator honours: it could
+    # not fetch the fixture's LoRAs from the fake hub. The configs are found in the local cache without it.
+    "offline_mode": False,
+    "live_previews_enable": False,
+}
+# A1111 1.9.4 shares 1.10.1's venv and models and has no --models-dir; neither has Forge Classic. Each host's
+# folder and venv are what its setup script under tests/hosts/ (or the shared harness) makes.
 HOSTS = {
-    "a1111": Host("webui", "venv", 7871, A1111_FLAGS, ("--models-dir", "")),
-    "a1111-1.9": Host("webui-1.9.4", "venv", 7873, A1111_FLAGS, ("--ckpt-dir", "Stable-diffusion")),
-    "forge": Host("forge", "forge-venv", 7872, ["--always-cpu", "--all-in-fp32"], None),
+    "a1111": Host("webui", "venv", 7871, A1111_COMMON, ("--models-dir", "webui/models")),
+    "a1111-1.9": Host("webui-1.9.4", "venv", 7873, A1111_COMMON, ("--ckpt-dir", "webui/models/Stable-diffusion")),
+    "forge": Host("forge", "forge-venv", 7872, FORGE_FLAGS, None),
+    "reforge": Host("reforge", "reforge-venv", 7877, FORGE_FLAGS, ("--models-dir", "webui/models")),
+    "forge_classic": Host(
+        "forge-classic", "forge-classic-venv", 7878, FORGE_FLAGS, ("--ckpt-dir", "webui/models/Stable-diffusion")
+    ),
+    "sdnext": Host(
+        "sdnext",
+        "sdnext-venv",
+        7879,
+        SDNEXT_FLAGS,
+        ("--models-dir", "sdnext/models"),
+        settings_flags=("--config", "--ui-config"),
+        extensions_flag="--extensions-dir",
+        checkpoint="Stable-diffusion/random-sd15.safetensors",
+        settings=SDNEXT_SETTINGS,
+        # SD.Next points HF_HUB_CACHE at its own <models>/huggingface, where its setup put the pipeline configs.
+        drop_env=("HF_HOME",),
+    ),
 }
 
 
-def own_data_flags(host: str, data: Path, models: Path) -> list[str] | None:
+def own_data_flags(host: str, data: Path, root: Path) -> list[str] | None:
     """`--data-dir` and the checkpoints for a run with a data folder of its own, or None where it has none."""
-    if HOSTS[host].models is None:
+    known = HOSTS[host]
+    if known.models is None:
         return None
-    flag, folder = HOSTS[host].models
-    return ["--data-dir", str(data), flag, str(models / folder)]
+    flag, folder = known.models
+    flags = ["--data-dir", str(data), flag, str(root / folder)]
+    if known.extensions_flag:
+        flags += [known.extensions_flag, str(data / "extensions")]
+    if known.checkpoint:
+        flags += ["--ckpt", str(root / folder / known.checkpoint)]
+    return flags
 
 
 @dataclass(frozen=True)
@@ -93,7 +145,7 @@ def find_harness(host: str) -> Harness | None:
     root = Path(os.environ.get("ACC_ROOT", Path.home() / "webui-harness"))
     known = HOSTS[host]
     port = int(os.environ.get("ACC_E2E_PORT", known.port))
-    harness = Harness(root, root / known.folder, root / known.venv / "bin" / "python", port, COMMON_FLAGS + known.flags)
+    harness = Harness(root, root / known.folder, root / known.venv / "bin" / "python", port, known.flags)
     if (harness.webui / "launch.py").is_file() and harness.python.is_file():
         return harness
     return None
@@ -188,7 +240,7 @@ def install_extension(harness: Harness, source: Path) -> Path:
 
 
 def start_webui(
-    harness: Harness, env_extra: dict[str, str], log: Path, extra_flags: list[str]
+    harness: Harness, env_extra: dict[str, str], log: Path, extra_flags: list[str], drop: tuple[str, ...] = ()
 ) -> subprocess.Popen[bytes]:
     # No HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE (huggingface_hub honours both): Accelerator must reach the
     # fake hub. With no network, transformers falls back to the harness's offline tokenizer cache.
@@ -197,14 +249,16 @@ def start_webui(
         HF_HOME=str(harness.root / "hf-home"),
         GRADIO_ANALYTICS_ENABLED="False",
         PYTHONUNBUFFERED="1",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
+        NO_PROXY=LOOPBACK_NO_PROXY,
+        no_proxy=LOOPBACK_NO_PROXY,
         PYTHONDONTWRITEBYTECODE="1",
     )
     preload = _tcmalloc()
     if preload:
         env["LD_PRELOAD"] = preload
     env.update(env_extra)
+    for name in drop:
+        env.pop(name, None)
     args = [str(harness.python), "launch.py", *harness.flags, "--port", str(harness.port), *extra_flags]
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -255,13 +309,15 @@ def run(args: argparse.Namespace) -> int:
     # A data folder of its own (extensions, outputs) where the host allows it (see HOSTS), so concurrent runs
     # from the same harness tree cannot replace each other's extension.
     data = work / "data"
-    data_flags = own_data_flags(args.host, data, harness.root / "webui" / "models")
+    data_flags = own_data_flags(args.host, data, harness.root)
     link = install_extension(dataclasses.replace(harness, webui=data) if data_flags else harness, snapshot(work))
     with FakeHub(Path(str(manifest["hub"]))) as hub:
         env = {"HF_ENDPOINT": hub.endpoint, "ACCELERATOR_PRESETS_DIR": str(manifest["presets"])}
         print(f"e2e ({args.host}): starting the WebUI, log {log}", flush=True)
         # Each run gets its own settings and UI defaults, so runs cannot change each other's start state.
-        settings: dict[str, object] = {"lora_functional": True} if os.environ.get("ACC_E2E_LOW_MEMORY") else {}
+        settings: dict[str, object] = dict(HOSTS[args.host].settings)
+        if os.environ.get("ACC_E2E_LOW_MEMORY"):
+            settings["lora_functional"] = True
         if os.environ.get("ACC_E2E_FAST_PATH") == "0":  # on by default
             settings["accelerator_cfg1_fast_path"] = False
         # (lora_functional: A1111 backs up every weight a LoRA touches, +3.4 GB on SD1.5, unless it is set.)
@@ -269,9 +325,10 @@ def run(args: argparse.Namespace) -> int:
         flags = [
             *(data_flags or ()),
             *("--lora-dir", str(lora_dir)),
-            *("--ui-settings-file", str(work / "config.json"), "--ui-config-file", str(work / "ui-config.json")),
+            *(HOSTS[args.host].settings_flags[0], str(work / "config.json")),
+            *(HOSTS[args.host].settings_flags[1], str(work / "ui-config.json")),
         ]
-        process = start_webui(harness, env, log, flags)
+        process = start_webui(harness, env, log, flags, drop=HOSTS[args.host].drop_env)
         try:
             test_env = {
                 **os.environ,

@@ -31,7 +31,16 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import WebUI, accelerate, image_digest, infotext, params, requests, variants_for
+from tests.e2e.conftest import (
+    SKIPS_UNCOND_BY_ITSELF,
+    WebUI,
+    accelerate,
+    image_digest,
+    infotext,
+    params,
+    requests,
+    variants_for,
+)
 
 numpy = pytest.importorskip("numpy")
 
@@ -196,7 +205,7 @@ def test_fast_path_changes_the_image_by_two_levels_at_most(
         found = params(result)
         assert found["Accelerator"] == variant["id"] and float(found["CFG scale"]) == 1.0
         assert "Skip Early CFG" not in found, infotext(result)
-    if host_kind == "forge":
+    if host_kind in SKIPS_UNCOND_BY_ITSELF:
         assert [image_digest(on, i) for i in range(2)] == [image_digest(off, i) for i in range(2)]
     else:
         assert largest <= MAX_DIFF, f"the fast path changed a pixel by {largest}/255"
@@ -208,8 +217,8 @@ def test_fast_path_is_the_webuis_own_skip(
     webui: WebUI, before: Before, host_kind: str, variant: dict[str, Any]
 ) -> None:
     """Pixel for pixel: fast path on = typed by hand with skip_early_cond=1; off = typed by hand without."""
-    if host_kind == "forge":
-        pytest.skip("Forge skips the unconditional pass by itself; the fast path stays off there")
+    if host_kind in SKIPS_UNCOND_BY_ITSELF:
+        pytest.skip(f"{host_kind} skips the unconditional pass by itself; the fast path stays off there")
     on, off = run_cfg1(webui, variant, True), run_cfg1(webui, variant, False)
     with_skip = hand_typed(webui, on, 1.0, batch_size=2)
     without = hand_typed(webui, off, None, batch_size=2)
@@ -254,7 +263,7 @@ def test_option_is_on_only_while_the_job_samples_and_restored_after_interrupt(
     webui.post("/sdapi/v1/interrupt", {}).raise_for_status()
     thread.join(timeout=600)
     assert during is not None, "the job never reached its second step"
-    assert during == (before.skip if host_kind == "forge" else 1.0)
+    assert during == (before.skip if host_kind in SKIPS_UNCOND_BY_ITSELF else 1.0)
     assert outcome.get("status") == 200
     assert skip_option(webui) == before.skip
 
@@ -292,7 +301,7 @@ def _skip_option_on_a_fresh_connection(webui: WebUI, tries: int = 30) -> float:
 
 
 def test_user_skip_setting_is_left_alone(webui: WebUI, before: Before, host_kind: str) -> None:
-    if host_kind == "forge":
+    if host_kind in SKIPS_UNCOND_BY_ITSELF:
         pytest.skip("the fast path is off on Forge")
     variant = _variant()
     result = webui.generate(override_settings={OPTION: 0.5}, alwayson_scripts=accelerate(variant=variant["id"]))

@@ -18,38 +18,32 @@ from tests.e2e.conftest import WebUI, params
 SEED = 4321
 
 
-def _axis_index(webui: WebUI, label: str) -> int:
+def _grid_script(webui: WebUI) -> dict[str, Any]:
     info = webui.get("/sdapi/v1/script-info")
-    grid = next(s for s in info if s["name"] == "x/y/z plot" and not s["is_img2img"])
+    return next(s for s in info if s["name"] == "x/y/z plot" and not s["is_img2img"])
+
+
+def _axis_index(grid: dict[str, Any], label: str) -> int:
     choices = grid["args"][0]["choices"]
     assert label in choices, f"{label!r} is not an X/Y/Z axis: {choices}"
     return int(choices.index(label))
 
 
+# The grid's own options, by the label of its control: the hosts' scripts take different ones in different
+# orders (reForge adds "Draw individual labels", "Skip final grid generation", "Items per grid" after the legend).
+GRID_OPTIONS = {"Draw legend": True, "Include Sub Images": True, "Use text inputs instead of dropdowns": True}
+
+
 def _grid_request(webui: WebUI, methods: str, strengths: str) -> dict[str, Any]:
-    x = _axis_index(webui, "[Accelerator] Method")
-    y = _axis_index(webui, "[Accelerator] Strength")
-    nothing = _axis_index(webui, "Nothing")
-    script_args = [
-        x,
-        methods,
-        [],
-        y,
-        strengths,
-        [],
-        nothing,
-        "",
-        [],
-        True,
-        True,
-        False,
-        False,
-        False,
-        False,
-        False,
-        0,
-        True,
-    ]
+    grid = _grid_script(webui)
+    x = _axis_index(grid, "[Accelerator] Method")
+    y = _axis_index(grid, "[Accelerator] Strength")
+    nothing = _axis_index(grid, "Nothing")
+    script_args = [arg.get("value") for arg in grid["args"]]
+    script_args[:9] = [x, methods, [], y, strengths, [], nothing, "", []]  # X, Y, Z: type, text values, dropdown
+    for i, arg in enumerate(grid["args"]):
+        if arg.get("label") in GRID_OPTIONS:
+            script_args[i] = GRID_OPTIONS[arg["label"]]
     payload = {
         "prompt": "a red cube on a table", "seed": SEED, "width": 64, "height": 64, "steps": 3,
         "sampler_name": "Euler a", "cfg_scale": 7, "send_images": True, "save_images": False,
