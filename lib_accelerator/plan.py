@@ -9,15 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from lib_accelerator import infotext
-from lib_accelerator.families import family_label
+from lib_accelerator import compatibility, infotext
+from lib_accelerator.compatibility import PlanError, Resolution
+from lib_accelerator.families import LoadedModel
 from lib_accelerator.names import AUTOMATIC, SAMPLERS, SCHEDULES, sampler_id_for, schedule_id_for
 from lib_accelerator.presets.catalog import Catalog, Variant
 from lib_accelerator.request import Request, RequestError
 
-
-class PlanError(ValueError):
-    """The request cannot be carried out on this model or host; the message says what would work."""
+__all__ = ["GenerationContext", "HostCapabilities", "Plan", "PlanError", "Resolution", "make_plan", "resolve_variant"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,10 @@ class HostCapabilities:
     skips_uncond_at_cfg1: bool = False
     has_hr_cfg: bool = False
     has_distilled_cfg: bool = False
+    # The sampler's flow-matching shift can be set for the loaded model: Forge Neo only for engines with
+    # `use_shift` (Wan, Z-Image, Lumina; not Qwen-Image), through `p.distilled_cfg_scale`; SD.Next for flow
+    # models, through `p.schedulers_shift`. The adapter sets it for the model that is loaded.
+    has_shift: bool = False
     # Whose key-matching rules the host's LoRA loader follows ("a1111", "forge", ...): which layouts need converting.
     lora_loader: str = "a1111"
     # Only where a sampler takes just some of the schedules (Forge Classic spells Euler + SGM Uniform as a sampler
@@ -49,15 +52,10 @@ class GenerationContext:
 
 
 @dataclass(frozen=True)
-class Resolution:
-    variant: Variant
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Plan:
     variant_id: str
     method_id: str
+    # The stem the `<lora:…>` tag names; "" for a recipe-only variant: then no tag is added at all.
     lora_name: str
     strength: float
     steps: int
@@ -71,43 +69,17 @@ class Plan:
     skip_uncond: bool
     warnings: tuple[str, ...] = ()
     infotext: dict[str, str | int | float] = field(default_factory=dict)
+    # The sampler shift to set; None: leave the host's (the variant has none, or the host cannot set it).
+    shift: float | None = None
+
+    @property
+    def adds_lora(self) -> bool:
+        return bool(self.lora_name)
 
 
-def resolve_variant(catalog: Catalog, request: Request, family: str | None) -> Resolution:
-    """Pick the variant for the loaded family, following the user's choice as closely as possible."""
-    if family is None:
-        raise PlanError(
-            "Accelerator: the loaded model is not one Accelerator knows (SD 1.5, SD 2.x, SDXL, SD3, FLUX); "
-            "switch the checkpoint or turn Accelerator off"
-        )
-    chosen = catalog.variant(request.variant) if request.variant else None
-    if chosen is not None and request.method and chosen.method_id != request.method:
-        chosen = None  # a method given alongside another method's variant (API positional defaults)
-    method = catalog.method(chosen.method_id if chosen else request.method)
-    if method is None:
-        raise RequestError(f"Accelerator: unknown method or variant {request.variant or request.method!r}")
-    if chosen is not None and chosen.family == family:
-        return Resolution(chosen)
-    candidates = method.variants_for(family)
-    if not candidates:
-        working = ", ".join(m.name for m in catalog.methods_for(family)) or "none yet"
-        raise PlanError(
-            f"Accelerator: {method.name} has no file for {family_label(family)} models; "
-            f"methods that work with this model: {working}"
-        )
-    if chosen is None:
-        default = method.default_variant(family)
-        assert default is not None  # candidates is not empty
-        return Resolution(default)
-    same_steps = next((v for v in candidates if v.steps == chosen.steps), None)
-    picked = same_steps or method.default_variant(family) or candidates[0]
-    return Resolution(
-        picked,
-        (
-            f"{chosen.label} of {method.name} is for {family_label(chosen.family)}; the loaded model is "
-            f"{family_label(family)}, so '{picked.label}' ({picked.id}) is used",
-        ),
-    )
+def resolve_variant(catalog: Catalog, request: Request, loaded: LoadedModel | str | None) -> Resolution:
+    """Pick the variant for what is loaded (a family id, or a LoadedModel with base variant and precision)."""
+    return compatibility.resolve(catalog, request, loaded)
 
 
 def _pick_sampler(request: Request, variant: Variant, host: HostCapabilities) -> tuple[str, list[str]]:
@@ -158,6 +130,16 @@ def _pick_schedule(
     return AUTOMATIC, [f"none of the schedules {variant.id} wants is in this WebUI for {sampler}; {AUTOMATIC} is used"]
 
 
+def _pick_shift(request: Request, variant: Variant, host: HostCapabilities) -> tuple[float | None, list[str]]:
+    wanted = variant.shift if request.shift is None else request.shift
+    if variant.shift is None:
+        notes = [f"{variant.id} has no shift, so the shift {request.shift:g} is not set"] if request.shift else []
+        return None, notes
+    if not host.has_shift:
+        return None, [f"this WebUI cannot set the shift for this model; {variant.id} was made for shift {wanted:g}"]
+    return wanted, []
+
+
 def _range_warnings(request: Request, variant: Variant) -> list[str]:
     checks = (
         ("steps", request.steps, variant.steps_range),
@@ -178,14 +160,16 @@ def make_plan(
     lora_name: str,
     context: GenerationContext,
 ) -> Plan:
+    """`lora_name`: the stem the tag names (a converted copy's, perhaps); ignored for a recipe-only variant."""
     variant = resolution.variant
     sampler, sampler_notes = _pick_sampler(request, variant, host)
     scheduler, schedule_notes = _pick_schedule(request, variant, host, sampler)
+    shift, shift_notes = _pick_shift(request, variant, host)
     cfg = variant.cfg if request.cfg is None else request.cfg
     return Plan(
         variant_id=variant.id,
         method_id=variant.method_id,
-        lora_name=lora_name,
+        lora_name="" if variant.recipe_only else lora_name,
         strength=variant.strength if request.strength is None else request.strength,
         steps=variant.steps if request.steps is None else request.steps,
         cfg=cfg,
@@ -196,6 +180,13 @@ def make_plan(
         distilled_cfg=variant.distilled_cfg if host.has_distilled_cfg else None,
         fix_img2img_steps=context.is_img2img,
         skip_uncond=cfg == 1.0 and not host.skips_uncond_at_cfg1,
-        warnings=(*resolution.warnings, *sampler_notes, *schedule_notes, *_range_warnings(request, variant)),
+        warnings=(
+            *resolution.warnings,
+            *sampler_notes,
+            *schedule_notes,
+            *shift_notes,
+            *_range_warnings(request, variant),
+        ),
         infotext=infotext.encode(request, variant.id),
+        shift=shift,
     )
