@@ -15,29 +15,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lib_accelerator.families import FAMILIES
+from lib_accelerator.families import BASE_VARIANTS, FAMILIES
 from lib_accelerator.names import SAMPLERS, SCHEDULES
+from lib_accelerator.presets.files import parse_variant_files
 from lib_accelerator.presets.lora_file import LoraFile, local_lora_file
+from lib_accelerator.presets.reader import PresetError, Reader
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Catalog",
+    "LoraFile",
+    "Method",
+    "PresetError",
+    "Variant",
+    "load_catalog",
+    "local_lora_file",
+    "parse_method",
+]
 
 SCHEMA_VERSION = 1
-_HEX40 = re.compile(r"^[0-9a-f]{40}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-# The WebUI finds a LoRA by file stem and parses tags with `<(\w+):([^>]+)>` split on ':'.
-_SAVE_AS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*\.safetensors$")
-# A file the user already has: the WebUI's tag parser stops at ':' and '>'.
-_LOCAL_NAME = re.compile(r"^[^:<>/\\]+\.safetensors$")
 NEGATIVE_PROMPT_VALUES = ("no", "weak", "yes")
-
-
-class PresetError(ValueError):
-    """A preset file is malformed; the message names the file and the field."""
-
-    def __init__(self, source: str, field_path: str, problem: str) -> None:
-        super().__init__(f"{source}: {field_path}: {problem}")
-        self.source = source
-        self.field_path = field_path
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -57,11 +55,35 @@ class Variant:
     samplers: tuple[str, ...]
     schedules: tuple[str, ...]
     negative_prompt: str
+    # The primary file: the one the `<lora:…>` tag names. NO_FILE for a recipe-only variant.
     file: LoraFile
     default: bool = False
     distilled_cfg: float | None = None
     notes: Mapping[str, str] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)
+    # Every file to download and verify, primary first: one, two (Wan 2.2 experts), or none (recipe only).
+    files: tuple[LoraFile, ...] = ()
+    # The flow-matching shift the file was distilled with (or the checkpoint wants); None: not a shift model.
+    shift: float | None = None
+    # The base variants of the family this variant is for (families.BASE_VARIANTS); empty: any of them.
+    base_variants: tuple[str, ...] = ()
+
+    @property
+    def recipe_only(self) -> bool:
+        """Settings for a checkpoint that is distilled itself: nothing to download, no tag."""
+        return not self.files
+
+    @property
+    def lora_stem(self) -> str:
+        """What `<lora:…>` names; "" for a recipe-only variant (then no tag is added)."""
+        return "" if self.recipe_only else self.file.stem
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+    def fits_base(self, base_variant: str) -> bool:
+        return not self.base_variants or base_variant in self.base_variants
 
 
 @dataclass(frozen=True)
@@ -105,99 +127,13 @@ class Catalog:
     def methods_for(self, family: str) -> tuple[Method, ...]:
         return tuple(m for m in self.methods if m.variants_for(family))
 
-
-class _Reader:
-    """Typed access to one JSON object; every failure names the file and the dotted field path."""
-
-    def __init__(self, source: str, data: Any, path: str = "") -> None:
-        if not isinstance(data, dict):
-            raise PresetError(source, path or "(top level)", "must be a JSON object")
-        self.source, self.data, self.path = source, data, path
-
-    def _where(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def fail(self, key: str, problem: str) -> PresetError:
-        return PresetError(self.source, self._where(key), problem)
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
-        if key not in self.data:
-            if default is ...:
-                raise self.fail(key, "is required")
-            return default
-        value = self.data[key]
-        if isinstance(value, bool) and kind in (int, float, (int, float)):
-            raise self.fail(key, f"must be a number, got {value!r}")
-        if not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            raise self.fail(key, f"must be {names}, got {type(value).__name__}")
-        return value
-
-    def text(self, key: str, pattern: re.Pattern[str] | None = None, default: Any = ...) -> str:
-        value = self.get(key, str, default)
-        if pattern is not None and not pattern.match(value):
-            raise self.fail(key, f"{value!r} does not match {pattern.pattern}")
-        return str(value)
-
-    def number(self, key: str, default: Any = ...) -> float:
-        return float(self.get(key, (int, float), default))
-
-    def span(self, key: str, around: float) -> tuple[float, float]:
-        value = self.get(key, list, [around, around])
-        if len(value) != 2 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value):
-            raise self.fail(key, "must be a list of two numbers [low, high]")
-        low, high = float(value[0]), float(value[1])
-        if not low <= around <= high:
-            raise self.fail(key, f"[{low}, {high}] must contain the preset value {around}")
-        return low, high
-
-    def choices(self, key: str, allowed: Iterable[str]) -> tuple[str, ...]:
-        value = self.get(key, (str, list))
-        items = [value] if isinstance(value, str) else value
-        allowed = tuple(allowed)
-        bad = [x for x in items if x not in allowed]
-        if not items or bad:
-            raise self.fail(key, f"unknown {bad or 'empty list'}; allowed: {', '.join(allowed)}")
-        return tuple(items)
-
-    def texts(self, key: str) -> dict[str, str]:
-        value = self.get(key, dict, {})
-        if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-            raise self.fail(key, "must map names to strings")
-        return dict(value)
-
-    def child(self, key: str) -> _Reader:
-        return _Reader(self.source, self.get(key, dict), self._where(key))
+    def files(self) -> tuple[LoraFile, ...]:
+        """Every file to download, each once (two variants may share one)."""
+        unique = {(f.repo_id, f.filename, f.sha256): f for v in self.all_variants() for f in v.files}
+        return tuple(unique.values())
 
 
-def _parse_local_file(reader: _Reader) -> LoraFile:
-    relative = reader.text("local")
-    parts = relative.split("/")
-    if "\\" in relative or relative.startswith("/") or ":" in parts[0] or any(p in ("", ".", "..") for p in parts):
-        raise reader.fail("local", f"{relative!r} must be a relative path inside the LoRA folder, with / separators")
-    if not _LOCAL_NAME.match(parts[-1]):
-        raise reader.fail("local", f"{parts[-1]!r} must be a *.safetensors name without ':', '<' or '>'")
-    sha256 = reader.text("sha256", _HEX64) if "sha256" in reader.data else ""
-    return local_lora_file(relative, sha256)
-
-
-def _parse_file(reader: _Reader) -> LoraFile:
-    if "local" in reader.data:
-        return _parse_local_file(reader)
-    size = reader.get("size", int)
-    if size <= 0:
-        raise reader.fail("size", "must be a positive number of bytes")
-    return LoraFile(
-        repo_id=reader.text("repo_id", re.compile(r"^[\w.-]+/[\w.-]+$")),
-        filename=reader.text("filename"),
-        revision=reader.text("revision", _HEX40),
-        sha256=reader.text("sha256", _HEX64),
-        size=size,
-        save_as=reader.text("save_as", _SAVE_AS),
-    )
-
-
-def _parse_variant(reader: _Reader, method_id: str) -> Variant:
+def _parse_variant(reader: Reader, method_id: str) -> Variant:
     steps = reader.get("steps", int)
     steps_low, steps_high = reader.span("steps_range", steps)
     if steps < 1:
@@ -207,10 +143,12 @@ def _parse_variant(reader: _Reader, method_id: str) -> Variant:
     if negative not in NEGATIVE_PROMPT_VALUES:
         raise reader.fail("negative_prompt", f"must be one of {', '.join(NEGATIVE_PROMPT_VALUES)}")
     distilled = reader.get("distilled_cfg", (int, float, type(None)), None)
+    family = reader.choices("family", FAMILIES)[0]
+    file, files = parse_variant_files(reader)
     return Variant(
         id=reader.text("id", _ID),
         method_id=method_id,
-        family=reader.choices("family", FAMILIES)[0],
+        family=family,
         label=reader.text("label"),
         steps=steps,
         steps_range=(int(steps_low), int(steps_high)),
@@ -221,17 +159,36 @@ def _parse_variant(reader: _Reader, method_id: str) -> Variant:
         samplers=reader.choices("sampler", SAMPLERS),
         schedules=reader.choices("schedule", SCHEDULES),
         negative_prompt=negative,
-        file=_parse_file(reader.child("file")),
+        file=file,
         default=bool(reader.get("default", bool, False)),
         distilled_cfg=None if distilled is None else float(distilled),
         notes=reader.texts("notes"),
         sources=reader.texts("sources"),
+        files=files,
+        shift=_shift(reader),
+        base_variants=_base_variants(reader, family),
     )
+
+
+def _shift(reader: Reader) -> float | None:
+    value = reader.get("shift", (int, float, type(None)), None)
+    if value is not None and value <= 0:
+        raise reader.fail("shift", "must be a positive number (or null)")
+    return None if value is None else float(value)
+
+
+def _base_variants(reader: Reader, family: str) -> tuple[str, ...]:
+    if "base_variants" not in reader.data:
+        return ()
+    known = BASE_VARIANTS.get(family)
+    if not known:
+        raise reader.fail("base_variants", f"{family} has no base variants")
+    return reader.choices("base_variants", known)
 
 
 def parse_method(data: Any, source: str) -> Method:
     """Validate one preset file's content; raise PresetError naming the first bad field."""
-    reader = _Reader(source, data)
+    reader = Reader(source, data)
     version = reader.get("schema_version", int)
     if version != SCHEMA_VERSION:
         raise reader.fail("schema_version", f"is {version}; this Accelerator reads {SCHEMA_VERSION}")
@@ -240,7 +197,7 @@ def parse_method(data: Any, source: str) -> Method:
     if not raw_variants:
         raise reader.fail("variants", "must list at least one variant")
     variants = tuple(
-        _parse_variant(_Reader(source, item, f"variants[{i}]"), method_id) for i, item in enumerate(raw_variants)
+        _parse_variant(Reader(source, item, f"variants[{i}]"), method_id) for i, item in enumerate(raw_variants)
     )
     seen: set[str] = set()
     for i, variant in enumerate(variants):

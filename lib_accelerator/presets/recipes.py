@@ -28,6 +28,7 @@ from lib_accelerator.presets.catalog import (
     parse_method,
     read_json,
 )
+from lib_accelerator.presets.files import variant_files_data
 from lib_accelerator.presets.lora_file import LoraFile
 
 RECIPE_KEY = "recipe"
@@ -79,20 +80,6 @@ def slug(name: str) -> str:
     return text or "recipe-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
 
 
-def file_data(file: LoraFile) -> dict[str, Any]:
-    """The `file` object of a preset for this LoraFile."""
-    if file.is_local:
-        return {"local": file.local, **({"sha256": file.sha256} if file.sha256 else {})}
-    return {
-        "repo_id": file.repo_id,
-        "filename": file.filename,
-        "revision": file.revision,
-        "sha256": file.sha256,
-        "size": file.size,
-        "save_as": file.save_as,
-    }
-
-
 def _names(
     value: str, base: tuple[str, ...], lookup: Callable[[str], str | None], kind: str, allowed: Iterable[str | None]
 ) -> list[str]:
@@ -107,6 +94,12 @@ def _names(
 
 def _span(value: float, low: float, high: float) -> list[float]:
     return [min(low, value), max(high, value)]
+
+
+def _carried(base: Variant) -> dict[str, Any]:
+    """What a recipe keeps from its base as it is: the panel does not edit these."""
+    kept = {"distilled_cfg": base.distilled_cfg, "shift": base.shift, "base_variants": list(base.base_variants)}
+    return {key: value for key, value in kept.items() if value not in (None, [])}
 
 
 def recipe_data(
@@ -141,12 +134,11 @@ def recipe_data(
         "sampler": _names(edits.sampler, base.samplers, sampler_id_for, "sampler", SAMPLERS.values()),
         "schedule": _names(edits.schedule, base.schedules, schedule_id_for, "schedule type", SCHEDULES.values()),
         "negative_prompt": base.negative_prompt,
-        "file": file_data(file or base.file),
+        **variant_files_data(base.files, file),
         "notes": dict(base.notes),
         "sources": {"settings": f"your recipe, made from {base.id}"},
     }
-    if base.distilled_cfg is not None:
-        variant["distilled_cfg"] = base.distilled_cfg
+    variant.update(_carried(base))
     return {
         "schema_version": SCHEMA_VERSION,
         "id": METHOD_PREFIX + key.replace("-", "_"),

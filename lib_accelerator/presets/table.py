@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from lib_accelerator.families import family_label
+from lib_accelerator.families import base_variant_label, family_label
 from lib_accelerator.names import SAMPLERS, SCHEDULES
 from lib_accelerator.presets.catalog import Catalog
 
@@ -19,7 +19,7 @@ def _names(ids: tuple[str, ...], table: Mapping[str, str]) -> str:
 
 
 def markdown(catalog: Catalog) -> str:
-    columns = ("method", "variant", "family", "steps", "CFG", "strength", "sampler", "schedule type",
+    columns = ("method", "variant", "family", "steps", "CFG", "strength", "sampler", "schedule type", "shift",
                "negative prompt", "MB", "licence")  # fmt: skip
     rows = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for method in catalog.methods:
@@ -33,10 +33,15 @@ def markdown(catalog: Catalog) -> str:
                 else f"{v.steps} ({v.steps_range[0]}-{v.steps_range[1]})"
             )
             default = " (default)" if v.default else ""
+            bases = [base_variant_label(v.family, b) for b in v.base_variants]
+            family = " / ".join(bases) or family_label(v.family)
+            shift = "—" if v.shift is None else f"{v.shift:g}"
+            size = "no file" if v.recipe_only else " + ".join(f"{f.size / 1e6:.0f}" for f in v.files)
+            strength = "—" if v.recipe_only else f"{v.strength:g}"
             rows.append(
-                f"| {name} | `{v.id}`{default} | {family_label(v.family)} | {steps} | {v.cfg:g} "
-                f"| {v.strength:g} | {_names(v.samplers, SAMPLERS)} | {_names(v.schedules, SCHEDULES)} "
-                f"| {v.negative_prompt} | {v.file.size / 1e6:.0f} | {licence} |"
+                f"| {name} | `{v.id}`{default} | {family} | {steps} | {v.cfg:g} "
+                f"| {strength} | {_names(v.samplers, SAMPLERS)} | {_names(v.schedules, SCHEDULES)} | {shift} "
+                f"| {v.negative_prompt} | {size} | {licence} |"
             )
     return "\n".join(rows)
 

@@ -18,15 +18,23 @@ def test_builtin_presets_load_without_errors():
 def test_variant_ids_and_saved_names_are_unique():
     variants = BUILTIN.all_variants()
     assert len({v.id for v in variants}) == len(variants)
-    assert len({v.file.save_as for v in variants}) == len({(v.file.repo_id, v.file.filename) for v in variants})
+    # every file of every variant (Wan 2.2 variants have two, recipe-only variants none)
+    files = [f for v in variants for f in v.files]
+    assert len({f.save_as for f in files}) == len({(f.repo_id, f.filename) for f in files})
 
 
 @pytest.mark.parametrize("variant", BUILTIN.all_variants(), ids=lambda v: v.id)
 def test_every_variant_is_pinned_and_sourced(variant):
-    assert len(variant.file.revision) == 40 and len(variant.file.sha256) == 64
-    assert variant.file.size > 1_000_000
+    for file in variant.files:
+        # a branch only where the commit is not public; then the sources say so and the sha256 decides
+        assert len(file.revision) == 40 or (file.on_branch and "branch" in variant.sources["revision"])
+        assert len(file.sha256) == 64 and file.size > 1_000_000
+    if variant.recipe_only:
+        assert variant.file.is_none and variant.sources.get("file", "").startswith("none")
+    else:
+        assert variant.sources.get("sha256")
     assert variant.family in FAMILIES
-    assert variant.sources.get("settings") and variant.sources.get("sha256")
+    assert variant.sources.get("settings")
     assert variant.notes.get("en")
     # the first usable sampler must exist in some WebUI (TCD alone would leave nothing to run)
     assert any(SAMPLERS[s] for s in variant.samplers)
