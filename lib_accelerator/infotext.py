@@ -33,8 +33,15 @@ CHANGES: tuple[Field, ...] = (
     Field("sampler", "Accelerator sampler", in_preset=False),
     Field("schedule", "Accelerator schedule", in_preset=False),
 )
+# A user's change only; the variant's own shift comes from its preset (the variant id says it). PNG info and
+# decoding use it already; it stays out of CHANGES / FIELDS / LABELS (what the panel's paste fields and the hosts'
+# infotext clean-up read today) until the panel has a shift control: then ALL_* replace them.
+SHIFT = Field("shift", "Accelerator shift")
+ALL_CHANGES: tuple[Field, ...] = (*CHANGES, SHIFT)
 FIELDS: tuple[Field, ...] = (VARIANT, *CHANGES)
+ALL_FIELDS: tuple[Field, ...] = (VARIANT, *ALL_CHANGES)
 LABELS: tuple[str, ...] = tuple(f.label for f in FIELDS)
+ALL_LABELS: tuple[str, ...] = tuple(f.label for f in ALL_FIELDS)
 ENABLED_LABEL = VARIANT.label
 # The user's own settings that the accelerated ones replaced, so that pasting the infotext back gives the
 # main controls the user's settings (and turning the accordion off renders the final image as before).
@@ -45,7 +52,7 @@ _BASE_KEYS = (("steps", "Steps"), ("cfg", "CFG scale"), ("sampler", "Sampler"), 
 def encode(request: Request, variant_id: str) -> dict[str, str | int | float]:
     """The infotext entries for one accelerated generation: the variant and only what the user changed."""
     out: dict[str, str | int | float] = {ENABLED_LABEL: variant_id}
-    for f in CHANGES:
+    for f in ALL_CHANGES:
         value = getattr(request, f.name)
         if value not in (None, ""):
             out[f.label] = value
@@ -58,7 +65,7 @@ def decode(params: Mapping[str, Any]) -> Request | None:
     if not variant:
         return None
     values: dict[str, Any] = {"enabled": True, "variant": str(variant)}
-    for f in CHANGES:
+    for f in ALL_CHANGES:
         if f.label in params:
             values[f.name] = params[f.label]
     return from_mapping(values)

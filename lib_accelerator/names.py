@@ -30,6 +30,9 @@ SCHEDULES: dict[str, str] = {
     "normal": "Normal",
     "beta": "Beta",
     "turbo": "Turbo",
+    # Forge Neo's flow-matching schedule (it reads the model's shift); SD.Next has no Schedule type at all and
+    # turns "Euler" into "Euler FlowMatch" by itself for flow models (notes/sdnext.md section 3).
+    "flow_match": "FlowMatchEulerDiscrete",
 }
 # The WebUI's "leave the schedule to the sampler" choice.
 AUTOMATIC = SCHEDULES["automatic"]

@@ -4,7 +4,10 @@ box belongs to. `lib_accelerator.webui.ui*` turns the answers into controls and 
 
 from __future__ import annotations
 
+from lib_accelerator import compatibility
+from lib_accelerator.families import LoadedModel
 from lib_accelerator.presets.catalog import Catalog, Variant
+from lib_accelerator.request import Request, RequestError
 
 DEFAULT_METHOD = "hyper_sd"  # what the panel shows when no recipe is proposed for the loaded checkpoint
 
@@ -43,3 +46,24 @@ def variant_to_follow(catalog: Catalog, method_id: str | None, variant_id: str |
     if chosen is None or chosen.method_id == method_id or catalog.method(chosen.method_id) is None:
         return None
     return chosen
+
+
+def variant_pool_for(catalog: Catalog, method_id: str, loaded: LoadedModel) -> tuple[Variant, ...]:
+    """The method's variants that fit what is loaded (base variant, precision too); `variant_pool` when none does,
+    so that the box is never empty and generating names the refusal."""
+    pool = variant_pool(catalog, method_id, loaded.family)
+    return tuple(v for v in pool if compatibility.check(v, loaded) is None) or pool
+
+
+def default_variant_for(catalog: Catalog, method_id: str, loaded: LoadedModel) -> Variant | None:
+    """The variant a generation with this method would use (Qwen-Image-Edit-2509 gets its own file)."""
+    try:
+        return compatibility.resolve(catalog, Request(True, method_id), loaded).variant
+    except (compatibility.PlanError, RequestError):
+        return default_variant(catalog, method_id, loaded.family)
+
+
+def proposed_recipe(catalog: Catalog, loaded: LoadedModel) -> Variant | None:
+    """The settings-only variant to preselect for a checkpoint that is distilled itself (Z-Image-Turbo, Klein)."""
+    found = compatibility.recipes_for(catalog, loaded)
+    return found[0] if found else None

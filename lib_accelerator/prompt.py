@@ -39,7 +39,11 @@ def tag_strength(prompt: str, name: str) -> float | None:
 
 
 def set_lora_tag(prompt: str, name: str, strength: float) -> str:
-    """Return `prompt` with exactly the tags for `name` set to `strength`; append one if there is none."""
+    """Return `prompt` with exactly the tags for `name` set to `strength`; append one if there is none.
+
+    An empty name (a recipe-only plan, `Plan.lora_name == ""`) leaves the prompt as it is."""
+    if not name:
+        return prompt
     tag = make_tag(name, strength)
     if find_tags(prompt, name):
         return _TAG.sub(lambda m: tag if m.group("name").strip() == name else m.group(0), prompt)

@@ -16,6 +16,9 @@ from lib_accelerator.presets.catalog import Catalog, Variant
 STRENGTH_LIMITS = (0.0, 2.0)
 STEPS_LIMITS = (1, 150)
 CFG_LIMITS = (1.0, 30.0)
+# Forge Neo keeps the shift in its Distilled CFG slider, 0-30 (reference/forge.md section 4); SD.Next's own
+# sampler shift has no tighter bound.
+SHIFT_LIMITS = (0.0, 30.0)
 PRESET = ""  # sampler / schedule value meaning "as the preset says"
 PRESET_LABEL = "Preset"  # how the UI shows PRESET
 
@@ -34,6 +37,8 @@ class Request:
     cfg: float | None = None
     sampler: str = PRESET
     schedule: str = PRESET
+    # Last, so that positional API args of older clients (and the accordion's older order) keep their meaning.
+    shift: float | None = None
 
     def relative_to(self, shown: Variant | None) -> Request:
         """Drop values that equal the preset the UI showed, so they follow the chosen variant."""
@@ -44,11 +49,17 @@ class Request:
             strength=None if _same(self.strength, shown.strength) else self.strength,
             steps=None if self.steps == shown.steps else self.steps,
             cfg=None if _same(self.cfg, shown.cfg) else self.cfg,
+            shift=None if shown.shift is not None and _same(self.shift, shown.shift) else self.shift,
         )
 
 
-# The positional order of the accordion's controls; the API's positional `args` use it too.
-FIELD_ORDER: tuple[str, ...] = tuple(f.name for f in fields(Request))
+# Every argument, in positional order: the API's positional `args` and dict keys. Shift came last, so older
+# positional calls keep their meaning.
+ARGUMENT_ORDER: tuple[str, ...] = tuple(f.name for f in fields(Request))
+# The accordion's controls, in the order `ui()` returns them (the same order without the arguments the panel has
+# no control for yet: the shift). The glue zips its controls with this tuple.
+NO_PANEL_CONTROL_YET = ("shift",)
+FIELD_ORDER: tuple[str, ...] = tuple(name for name in ARGUMENT_ORDER if name not in NO_PANEL_CONTROL_YET)
 
 
 def _same(a: float | None, b: float) -> bool:
@@ -93,9 +104,11 @@ def _flag(value: Any) -> bool:
 
 
 def from_mapping(values: Mapping[str, Any]) -> Request:
-    unknown = sorted(set(values) - set(FIELD_ORDER))
+    unknown = sorted(set(values) - set(ARGUMENT_ORDER))
     if unknown:
-        raise RequestError(f"Accelerator: unknown argument(s) {', '.join(unknown)}; allowed: {', '.join(FIELD_ORDER)}")
+        raise RequestError(
+            f"Accelerator: unknown argument(s) {', '.join(unknown)}; allowed: {', '.join(ARGUMENT_ORDER)}"
+        )
     steps = _number("steps", values.get("steps"), int, STEPS_LIMITS)
     return Request(
         enabled=_flag(values.get("enabled", False)),
@@ -106,16 +119,17 @@ def from_mapping(values: Mapping[str, Any]) -> Request:
         cfg=_number("cfg", values.get("cfg"), float, CFG_LIMITS),
         sampler=_name("sampler", values.get("sampler")),
         schedule=_name("schedule", values.get("schedule")),
+        shift=_number("shift", values.get("shift"), float, SHIFT_LIMITS),
     )
 
 
 def from_script_args(args: Sequence[Any]) -> Request:
-    """Accordion values in FIELD_ORDER, or one dict in the first position (the API's dict form)."""
+    """Accordion values in ARGUMENT_ORDER, or one dict in the first position (the API's dict form)."""
     if args and isinstance(args[0], Mapping):
         return from_mapping(args[0])
-    if len(args) > len(FIELD_ORDER):
-        raise RequestError(f"Accelerator: expected at most {len(FIELD_ORDER)} arguments, got {len(args)}")
-    return from_mapping(dict(zip(FIELD_ORDER, args, strict=False)))
+    if len(args) > len(ARGUMENT_ORDER):
+        raise RequestError(f"Accelerator: expected at most {len(ARGUMENT_ORDER)} arguments, got {len(args)}")
+    return from_mapping(dict(zip(ARGUMENT_ORDER, args, strict=False)))
 
 
 def check_names(request: Request, catalog: Catalog) -> None:

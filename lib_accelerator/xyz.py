@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lib_accelerator.families import family_label
+from lib_accelerator import compatibility
+from lib_accelerator.families import LoadedModel, family_label
 from lib_accelerator.presets.catalog import Catalog
-from lib_accelerator.request import CFG_LIMITS, STEPS_LIMITS, STRENGTH_LIMITS
+from lib_accelerator.request import CFG_LIMITS, SHIFT_LIMITS, STEPS_LIMITS, STRENGTH_LIMITS, Request
 
 OFF = "off"
 PREFIX = "[Accelerator] "
@@ -36,7 +37,8 @@ METHOD = AxisSpec(PREFIX + "Method", "method", str)
 STRENGTH = AxisSpec(PREFIX + "Strength", "strength", float, STRENGTH_LIMITS)
 STEPS = AxisSpec(PREFIX + "Steps", "steps", int, (float(STEPS_LIMITS[0]), float(STEPS_LIMITS[1])))
 CFG = AxisSpec(PREFIX + "CFG", "cfg", float, CFG_LIMITS)
-AXES: tuple[AxisSpec, ...] = (METHOD, STRENGTH, STEPS, CFG)
+SHIFT = AxisSpec(PREFIX + "Shift", "shift", float, SHIFT_LIMITS)
+AXES: tuple[AxisSpec, ...] = (METHOD, STRENGTH, STEPS, CFG, SHIFT)
 
 
 def method_choices(catalog: Catalog, family: str | None) -> list[str]:
@@ -59,18 +61,27 @@ def method_overrides(value: str, catalog: Catalog) -> dict[str, Any]:
     raise AxisValueError(f"{METHOD.label}: unknown value {value!r}; use off, a method or a variant id")
 
 
-def check_methods(values: list[str], catalog: Catalog, family: str | None) -> None:
-    """Every value must exist and, when the loaded family is known, have a file for it."""
+def check_methods(values: list[str], catalog: Catalog, family: str | LoadedModel | None) -> None:
+    """Every value must exist and, when the loaded model is known, fit it (a LoadedModel: base variant and
+    precision too, so a refused file stops the grid before its first image)."""
+    loaded = compatibility.as_loaded(family)
     for value in values:
         overrides = method_overrides(value, catalog)
-        if not overrides["enabled"] or family is None:
+        if not overrides["enabled"] or loaded.family is None:
             continue
         method = catalog.method(overrides["method"])
-        if method is not None and not method.variants_for(family):
-            allowed = ", ".join(method_choices(catalog, family))
+        if method is not None and not method.variants_for(loaded.family):
+            allowed = ", ".join(method_choices(catalog, loaded.family))
             raise AxisValueError(
-                f"{METHOD.label}: {value!r} has no file for {family_label(family)} models; choose from: {allowed}"
+                f"{METHOD.label}: {value!r} has no file for {family_label(loaded.family)} models; "
+                f"choose from: {allowed}"
             )
+        if isinstance(family, LoadedModel):
+            request = Request(True, overrides["method"], overrides["variant"])
+            try:
+                compatibility.resolve(catalog, request, loaded)
+            except compatibility.PlanError as error:
+                raise AxisValueError(f"{METHOD.label}: {value!r}: {error}") from error
 
 
 def check_numbers(spec: AxisSpec, values: list[Any]) -> None:
