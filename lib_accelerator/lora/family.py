@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from lib_accelerator.families import FLUX, SD2, SD3, SD15, SDXL, family_label
+from lib_accelerator.families import FLUX, QWEN_IMAGE, SD2, SD3, SD15, SDXL, WAN22, family_label
 from lib_accelerator.lora.header import SafetensorsHeader, TensorInfo
 from lib_accelerator.lora.keys import ParsedKey, parse_key
 
@@ -22,15 +22,22 @@ SHAPE, NAME, WEAK = 3, 2, 1  # weight of a clue; each distinct clue counts once,
 _CONTEXT_DIMS = {768: frozenset({SD15}), 1024: frozenset({SD2}), 2048: frozenset({SDXL})}
 _TE_DIMS = {768: frozenset({SD15, SDXL}), 1024: frozenset({SD2})}
 _DIT_DIMS = {3072: frozenset({FLUX}), 1536: frozenset({SD3}), 2432: frozenset({SD3})}
+# Qwen-Image's transformer is 3072 wide like FLUX.1's (24 heads x 128): in a file with Qwen-only module names
+# (img_mlp, txt_mlp) that width is Qwen-Image's.
+_QWEN_DIT_DIMS = {**_DIT_DIMS, 3072: frozenset({QWEN_IMAGE})}
+_QWEN_NAMES = re.compile(r"transformer_blocks_\d+_(img|txt)_(mlp|mod)")
 _UNET_ONLY = frozenset({SD15, SD2, SDXL})
 _SD12 = frozenset({SD15, SD2})
 _DIT = frozenset({FLUX, SD3})
+_JOINT = frozenset({FLUX, SD3, QWEN_IMAGE})  # models with a text stream beside the image stream (add_q_proj)
 
 _UNET_KEY = re.compile(r"(down_blocks|up_blocks|mid_block|input_blocks|output_blocks|middle_block)_\d")
 _CROSS_ATTN_KV = re.compile(r"attn2_(processor_)?to_[kv]")
 _TE_HIDDEN_IN = re.compile(r"(self_attn_(processor_)?(to_)?(q|k|v|out)(_proj)?|mlp_fc1)$")
 _TE_LAYER = re.compile(r"encoder_layers_(\d+)_")
 _DIT_KEY = re.compile(r"(^|_)(double_blocks|single_blocks|joint_blocks|(single_)?transformer_blocks)_\d")
+# Wan's native block names (`blocks.N.self_attn.q`, `cross_attn.k`, `ffn.0`), as lightx2v's Wan 2.2 LoRAs use them.
+_WAN_KEY = re.compile(r"(^|_)blocks_\d+_((self|cross)_attn_[qkvo]|ffn_[02])(_|$)")
 _DIT_ATTN_IN = re.compile(r"(transformer_blocks|joint_blocks|double_blocks)_\d+_.*(to_[qkv]|attn_qkv)$")
 _NAME_CLUES: tuple[tuple[re.Pattern[str], frozenset[str], str], ...] = (
     (re.compile(r"down_blocks_0_attentions|(down|up)_blocks_3_"), _SD12, "SD1/SD2 UNet block layout"),
@@ -42,7 +49,9 @@ _NAME_CLUES: tuple[tuple[re.Pattern[str], frozenset[str], str], ...] = (
     (re.compile(r"double_blocks|single_blocks|single_transformer_blocks|x_embedder|img_in|guidance_in"),
      frozenset({FLUX}), "FLUX block names"),
     (re.compile(r"joint_blocks|context_block|x_block|pos_embed"), frozenset({SD3}), "SD3 MMDiT block names"),
-    (re.compile(r"add_[qkv]_proj|ff_context|context_embedder"), _DIT, "MMDiT joint-attention names"),
+    (re.compile(r"add_[qkv]_proj|ff_context|context_embedder"), _JOINT, "MMDiT joint-attention names"),
+    (_QWEN_NAMES, frozenset({QWEN_IMAGE}), "Qwen-Image img_mlp/txt_mlp names"),
+    (_WAN_KEY, frozenset({WAN22}), "Wan blocks.N.self_attn/cross_attn/ffn names"),
 )  # fmt: skip
 _METADATA_CLUES = (
     ("sdxl", frozenset({SDXL})), ("stable-diffusion-xl", frozenset({SDXL})), ("sd_v1", frozenset({SD15})),
@@ -76,7 +85,7 @@ def _in_dim(info: TensorInfo) -> int | None:
 
 
 def _shape_clues(
-    parsed: ParsedKey, flat: str, info: TensorInfo, dit: bool
+    parsed: ParsedKey, flat: str, info: TensorInfo, dit: bool, dit_dims: Mapping[int, frozenset[str]]
 ) -> Iterator[tuple[frozenset[str], int, str]]:
     dim = _in_dim(info)
     if parsed.role != "down" or dim is None:
@@ -93,8 +102,8 @@ def _shape_clues(
         yield _TE_DIMS[dim], SHAPE, f"text encoder hidden size {dim}"
     if te_attn and parsed.component == "te2" and dim == 1280:
         yield frozenset({SDXL}), SHAPE, "second text encoder hidden size 1280 (OpenCLIP bigG)"
-    if not unet and _DIT_ATTN_IN.search(flat) and dim in _DIT_DIMS:
-        yield _DIT_DIMS[dim], SHAPE, f"transformer hidden size {dim} (attention input)"
+    if not unet and _DIT_ATTN_IN.search(flat) and dim in dit_dims:
+        yield dit_dims[dim], SHAPE, f"transformer hidden size {dim} (attention input)"
 
 
 def _name_clues(parsed: ParsedKey, flat: str, dit: bool) -> Iterator[tuple[frozenset[str], int, str]]:
@@ -127,16 +136,18 @@ def _is_dit(parsed_keys: list[tuple[ParsedKey, str]]) -> bool:
     """DiT files reuse `lora_te2_` for other encoders and `transformer_blocks` for other blocks."""
     if any(_UNET_KEY.search(flat) for _, flat in parsed_keys):
         return False
-    return any(p.component == "transformer" or _DIT_KEY.search(flat) for p, flat in parsed_keys)
+    return any(p.component in ("transformer", "dit") or _DIT_KEY.search(flat) or _WAN_KEY.search(flat)
+               for p, flat in parsed_keys)  # fmt: skip
 
 
 def collect_clues(header: SafetensorsHeader) -> list[Clue]:
     parsed_keys = [(parse_key(name), name.replace(".", "_")) for name in header.names]
     dit = _is_dit(parsed_keys)
+    dit_dims = _QWEN_DIT_DIMS if any(_QWEN_NAMES.search(flat) for _, flat in parsed_keys) else _DIT_DIMS
     counts: dict[tuple[frozenset[str], int, str], int] = defaultdict(int)
     for parsed, flat in parsed_keys:
         module_flat = parsed.module.replace(".", "_")
-        for clue in _shape_clues(parsed, module_flat, header.tensors[parsed.key], dit):
+        for clue in _shape_clues(parsed, module_flat, header.tensors[parsed.key], dit, dit_dims):
             counts[clue] += 1
         for clue in _name_clues(parsed, flat, dit):
             counts[clue] += 1

@@ -37,7 +37,11 @@ class KeyFormat(str, Enum):
     DIFFUSERS_DOTTED = "diffusers_dotted"  # unet.….lora.down.weight, …_lora.down.weight, …lora_linear_layer…
     PEFT = "peft"  # ….lora_A.weight / ….lora_B.weight, on dotted or on kohya module names
     COMPVIS_DOTTED = "compvis_dotted"  # diffusion_model.<ldm name>.lora_down.weight (ComfyUI style)
-    FLUX_TRANSFORMER = "flux_transformer"  # transformer.… / lora_transformer_…: DiT keys, FLUX or SD3
+    FLUX_TRANSFORMER = "flux_transformer"  # transformer.… / lora_transformer_… / bare transformer_blocks.…: DiT keys
+    # diffusion_model.<DiT name> (Wan `blocks.N.self_attn.q`, Qwen-Image `transformer_blocks.N.attn.to_q`): the
+    # native names of models that only hosts with their own loaders run (Forge Neo maps `diffusion_model.*` for
+    # every model, notes/forge-neo.md section 5; SD.Next likewise): never renamed to kohya form.
+    NATIVE_DIT = "native_dit"
     UNKNOWN = "unknown"
 
 
@@ -51,6 +55,8 @@ DIT_ROOTS = frozenset({
     "transformer_blocks", "single_transformer_blocks", "x_embedder", "context_embedder", "time_text_embed",
     "pos_embed", "double_blocks", "single_blocks", "joint_blocks", "img_in", "txt_in",
 })  # fmt: skip
+# ldm UNet roots after `diffusion_model.` (ComfyUI-style SD/SDXL LoRAs); any other root there is a DiT's.
+LDM_ROOTS = frozenset({"input_blocks", "middle_block", "output_blocks", "time_embed", "label_emb", "out"})
 _COMPONENT_PREFIXES = (
     ("unet.", "unet"), ("text_encoder_2.", "te2"), ("text_encoder.", "te"),
     ("transformer.", "transformer"), ("diffusion_model.", "compvis"),
@@ -87,7 +93,10 @@ class ParsedKey:
 def _dotted_component(module: str) -> tuple[str, str]:
     for prefix, component in _COMPONENT_PREFIXES:
         if module.startswith(prefix):
-            return component, module[len(prefix) :]
+            rest = module[len(prefix) :]
+            if component == "compvis" and rest.split(".", 1)[0] not in LDM_ROOTS:
+                return "dit", rest
+            return component, rest
     rest = module.removeprefix("base_model.model.")
     root = rest.split(".", 1)[0]
     if root in UNET_ROOTS:
@@ -104,6 +113,8 @@ def _dotted_format(component: str, pattern: str) -> KeyFormat | None:
         return KeyFormat.FLUX_TRANSFORMER
     if component == "compvis":
         return KeyFormat.COMPVIS_DOTTED
+    if component == "dit":
+        return KeyFormat.NATIVE_DIT
     if component == "":
         return KeyFormat.UNKNOWN
     if pattern == "dotted_alpha":
@@ -189,8 +200,9 @@ def needs_conversion(key_format: KeyFormat, host: str) -> bool:
     Hosts other than "forge" get A1111's rules: they are the stricter ones, and kohya names load everywhere.
     DIFFUSERS_DOTTED and PEFT are converted on Forge too: its dotted UNet names exist only in the
     attention-processor spelling, so typical diffusers/PEFT attention keys stay unmatched (see module docstring).
-    FLUX_TRANSFORMER is never converted: A1111 has no FLUX, and A1111's SD3 path expects exactly these diffusers
-    names (`modules/models/sd3/sd3_model.py:diffusers_weight_mapping`); Forge maps them for FLUX.
+    FLUX_TRANSFORMER and NATIVE_DIT are never converted: A1111 has no FLUX, Qwen-Image or Wan, and A1111's
+    SD3 path expects exactly these diffusers names (`modules/models/sd3/sd3_model.py:diffusers_weight_mapping`);
+    Forge maps them for FLUX, and the hosts that run Qwen-Image and Wan (Forge Neo, SD.Next) map their names.
     """
     if key_format in (KeyFormat.DIFFUSERS_DOTTED, KeyFormat.PEFT):
         return True
