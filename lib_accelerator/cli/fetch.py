@@ -1,4 +1,7 @@
-"""`fetch` and `verify`: pre-download LoRA files for offline machines and container images."""
+"""`fetch` and `verify`: pre-download LoRA files for offline machines and container images.
+
+A variant with two files (Wan 2.2's experts) gets one line per file; a recipe-only variant has none.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Any
 
 from lib_accelerator.families import FAMILIES
 from lib_accelerator.presets.catalog import Variant, builtin_presets_dir, load_catalog
+from lib_accelerator.presets.lora_file import LoraFile
 
 
 def _selected(args: argparse.Namespace) -> list[Variant]:
@@ -31,6 +35,15 @@ def _selected(args: argparse.Namespace) -> list[Variant]:
     return list({v.id: v for v in chosen if not v.file.is_local}.values())
 
 
+def _downloads(args: argparse.Namespace) -> list[tuple[Variant, LoraFile]]:
+    """Every (variant, file) to fetch or check: all files of each variant, none of a recipe-only one."""
+    return [(v, f) for v in _selected(args) for f in v.files]
+
+
+def _name(variant: Variant, file: LoraFile) -> str:
+    return f"{variant.id} ({file.role})" if file.role else variant.id
+
+
 def _options(args: argparse.Namespace) -> Any:
     from lib_accelerator.download import ensure as download
 
@@ -41,17 +54,20 @@ def _options(args: argparse.Namespace) -> Any:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from lib_accelerator.download import ensure as download
+    from lib_accelerator.download.variant_files import ensure_files
 
     options = _options(args)
     failed = 0
     for variant in _selected(args):
         try:
-            path = download.ensure_file(variant.file, options, fetch_hint=variant.id)
+            # all files of a variant together: Wan's two experts must keep twin names (see variant_files)
+            paths = ensure_files(variant.files, options, fetch_hint=variant.id)
         except download.DownloadError as error:
             print(f"FAILED {variant.id}: {error}", file=sys.stderr)
             failed += 1
             continue
-        print(f"ok     {variant.id}: {path}")
+        for file, path in zip(variant.files, paths, strict=True):
+            print(f"ok     {_name(variant, file)}: {path}")
     return 1 if failed else 0
 
 
@@ -60,19 +76,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     options = _options(args)
     bad = 0
-    for variant in _selected(args):
-        target = download.target_path(variant.file, options)
+    for variant, file in _downloads(args):
+        name = _name(variant, file)
+        target = download.target_path(file, options)
         if not target.exists():
-            found = download.find_present(variant.file, options)
-            print(f"{'reuse' if found else 'absent':7}{variant.id}" + (f": {found}" if found else ""))
+            found = download.find_present(file, options)
+            print(f"{'reuse' if found else 'absent':7}{name}" + (f": {found}" if found else ""))
             continue
         try:
-            download.verify_file(variant.file, target)
+            download.verify_file(file, target)
         except download.DownloadError as error:
-            print(f"BAD    {variant.id}: {error}")
+            print(f"BAD    {name}: {error}")
             bad += 1
             continue
-        print(f"ok     {variant.id}: {target}")
+        print(f"ok     {name}: {target}")
     return 1 if bad else 0
 
 

@@ -11,9 +11,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from lib_accelerator.families import FAMILIES, family_label
+from lib_accelerator.families import BASE_VARIANTS, FAMILIES, PRECISIONS, LoadedModel, family_label
 from lib_accelerator.plan import GenerationContext, HostCapabilities, PlanError, make_plan, resolve_variant
-from lib_accelerator.presets.catalog import Catalog, Variant, builtin_presets_dir, load_catalog
+from lib_accelerator.presets.catalog import Catalog, Method, Variant, builtin_presets_dir, load_catalog
+from lib_accelerator.presets.lora_file import LoraFile
 from lib_accelerator.request import Request, RequestError, check_names
 
 # Names as A1111 1.10 and Forge list them; `plan --host` picks one (the WebUI itself detects its own).
@@ -25,7 +26,18 @@ HOSTS = {
     "forge": HostCapabilities(
         "forge", _A1111_SAMPLERS, _A1111_SCHEDULES | {"Turbo"}, True, has_hr_cfg=True, has_distilled_cfg=True
     ),
+    # Forge Neo with a shift engine loaded (Wan, Z-Image); with Qwen-Image it has no shift (notes/forge-neo.md §3).
+    "forge-neo": HostCapabilities(
+        "forge_neo",
+        _A1111_SAMPLERS | {"ER SDE", "Res Multistep"},
+        _A1111_SCHEDULES | {"Beta", "Turbo", "FlowMatchEulerDiscrete", "Flux2"},
+        True,
+        has_hr_cfg=True,
+        has_shift=True,
+        lora_loader="forge",
+    ),
 }
+_ALL_BASES = sorted({b for bases in BASE_VARIANTS.values() for b in bases})
 
 
 def _catalog(args: argparse.Namespace) -> Catalog:
@@ -38,26 +50,54 @@ def _catalog(args: argparse.Namespace) -> Catalog:
 def _present(variant: Variant, lora_dir: Path | None) -> str:
     if lora_dir is None:
         return ""
+    if variant.recipe_only:
+        return "-"
     from lib_accelerator.download import ensure as download
 
-    found = download.find_present(variant.file, download.DownloadOptions(lora_dir=lora_dir))
-    return "yes" if found else "no"
+    options = download.DownloadOptions(lora_dir=lora_dir)
+    found = [download.find_present(f, options) for f in variant.files]
+    return "yes" if all(found) else "partly" if any(found) else "no"
+
+
+def _for(v: Variant) -> str:
+    """Family, and the base variants the file is for when it is not for all of them."""
+    return family_label(v.family) + (f" ({', '.join(v.base_variants)})" if v.base_variants else "")
+
+
+def _list_line(method: Method, v: Variant) -> str:
+    size = "-" if v.recipe_only else f"{v.size / 1e6:.0f}"
+    shift = "-" if v.shift is None else f"{v.shift:g}"
+    name = method.name + (" (experimental)" if method.experimental else "")
+    return (
+        f"{v.id:38} {_for(v):28} {v.steps:>5} {v.cfg:>4g} {shift:>5} {v.strength:>8g} {size:>6}  "
+        f"{name}; licence: {method.license}"
+    )
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     loaded = _catalog(args)
-    header = f"{'variant':28} {'family':12} {'steps':>5} {'CFG':>4} {'strength':>8} {'MB':>6}  method"
+    header = (
+        f"{'variant':38} {'family (base)':28} {'steps':>5} {'CFG':>4} {'shift':>5} {'strength':>8} {'MB':>6}  method"
+    )
     print(header + ("  downloaded" if args.lora_dir else ""))
     for method in loaded.methods:
         for v in method.variants:
             if args.family and v.family != args.family:
                 continue
-            line = (
-                f"{v.id:28} {family_label(v.family):12} {v.steps:>5} {v.cfg:>4g} {v.strength:>8g} "
-                f"{v.file.size / 1e6:>6.0f}  {method.name}{' (experimental)' if method.experimental else ''}"
-            )
+            line = _list_line(method, v)
             print(line + (f"  {_present(v, args.lora_dir)}" if args.lora_dir else ""))
     return 0
+
+
+def _file_rows(file: LoraFile) -> list[tuple[str, str]]:
+    role = f" ({file.role})" if file.role else ""
+    pinned = " (branch: the sha256 decides)" if file.on_branch else ""
+    return [
+        (f"file{role}", f"{file.repo_id}/{file.filename} @ {file.revision}{pinned}"),
+        ("saved as", file.save_as),
+        ("size", f"{file.size} bytes"),
+        ("sha256", file.sha256),
+    ]
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -70,16 +110,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     assert method is not None
     rows = [
         ("method", method.name),
-        ("family", family_label(variant.family)),
-        ("file", f"{variant.file.repo_id}/{variant.file.filename} @ {variant.file.revision}"),
-        ("saved as", variant.file.save_as),
-        ("size", f"{variant.file.size} bytes"),
-        ("sha256", variant.file.sha256),
+        ("family", _for(variant)),
+        *(row for file in variant.files for row in _file_rows(file)),
+        *([("file", "none: settings only, no LoRA tag")] if variant.recipe_only else []),
         ("steps", f"{variant.steps} (range {variant.steps_range[0]}-{variant.steps_range[1]})"),
         ("strength", f"{variant.strength:g} (range {variant.strength_range[0]:g}-{variant.strength_range[1]:g})"),
         ("CFG", f"{variant.cfg:g} (range {variant.cfg_range[0]:g}-{variant.cfg_range[1]:g})"),
         ("sampler", " then ".join(variant.samplers)),
         ("schedule", " then ".join(variant.schedules)),
+        ("shift", "none" if variant.shift is None else f"{variant.shift:g}"),
         ("negative prompt", variant.negative_prompt),
         ("licence", f"{method.license} {method.license_url}".strip()),
         ("note", variant.notes.get("en", "")),
@@ -92,20 +131,25 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     loaded = _catalog(args)
-    request = Request(True, args.method or "", args.variant or "", args.strength, args.steps, args.cfg)
+    request = Request(
+        True, args.method or "", args.variant or "", args.strength, args.steps, args.cfg, shift=args.shift
+    )
+    host = HOSTS[args.host]
+    model = LoadedModel(args.family, args.base or "", args.precision or "", host.name)
     try:
         check_names(request, loaded)
-        resolution = resolve_variant(loaded, request, args.family)
+        resolution = resolve_variant(loaded, request, model)
         context = GenerationContext(is_img2img=args.img2img, hires=args.hires)
-        plan = make_plan(request, resolution, HOSTS[args.host], resolution.variant.file.stem, context)
+        plan = make_plan(request, resolution, host, resolution.variant.lora_stem, context)
     except (RequestError, PlanError) as error:
         print(error, file=sys.stderr)
         return 2
-    print(f"prompt tag     : <lora:{plan.lora_name}:{plan.strength:g}>")
+    print(f"prompt tag     : {f'<lora:{plan.lora_name}:{plan.strength:g}>' if plan.adds_lora else '(none)'}")
     print(f"steps          : {plan.steps}")
     print(f"CFG scale      : {plan.cfg:g}")
     print(f"sampler        : {plan.sampler}")
     print(f"schedule type  : {plan.scheduler or '(host default)'}")
+    print(f"shift          : {'(not set)' if plan.shift is None else f'{plan.shift:g}'}")
     if plan.hires:
         print(
             f"hires pass     : {plan.steps} steps, {plan.sampler}" + (f", CFG {plan.hr_cfg:g}" if plan.hr_cfg else "")
@@ -145,7 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_plan.add_argument("--method")
     p_plan.add_argument("--variant")
     p_plan.add_argument("--family", required=True, choices=sorted(FAMILIES))
+    p_plan.add_argument("--base", choices=_ALL_BASES, help="the checkpoint's base variant (Qwen-Image, Wan, ...)")
+    p_plan.add_argument("--precision", choices=sorted(PRECISIONS), help="the checkpoint's precision")
     p_plan.add_argument("--host", default="a1111", choices=sorted(HOSTS))
+    p_plan.add_argument("--shift", type=float)
     p_plan.add_argument("--strength", type=float)
     p_plan.add_argument("--steps", type=int)
     p_plan.add_argument("--cfg", type=float)
