@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lib_accelerator import infotext
-from lib_accelerator.families import ModelFlags, family_from_flags
+from lib_accelerator.families import LoadedModel, ModelFlags, family_from_flags, precision_from_name
 from lib_accelerator.plan import HostCapabilities, Plan
 from lib_accelerator.prompt import set_lora_tag
 
@@ -83,7 +83,12 @@ class A1111Family:
             has_hr_cfg=hasattr(processing.StableDiffusionProcessingTxt2Img, "hr_cfg"),
             has_distilled_cfg=hasattr(processing.StableDiffusionProcessing, "distilled_cfg_scale"),
             lora_loader=self.lora_loader,
+            has_shift=self.has_shift(),
         )
+
+    def has_shift(self) -> bool:
+        """Whether a plan's flow shift reaches the sampler here (Forge Neo's shift engines, SD.Next)."""
+        return False
 
     # --- the loaded model ---------------------------------------------------------------------------------
     def model_flags(self, model: Any) -> ModelFlags:
@@ -106,6 +111,19 @@ class A1111Family:
         from modules import shared
 
         return family_from_flags(self.model_flags(shared.sd_model))
+
+    def checkpoint_name(self, model: Any) -> str:
+        info = getattr(model, "sd_checkpoint_info", None)
+        return str(getattr(info, "filename", "") or getattr(info, "name", "") or "")
+
+    def what_is_loaded(self) -> LoadedModel:
+        """Family, base variant and precision of the loaded model, as far as this host tells (the compatibility
+        check refuses by them); a host that knows more (Forge Neo's engines, SD.Next's pipelines) says more."""
+        model = self.loaded_model()
+        if model is None:
+            return LoadedModel(None, host=self.name)
+        name = self.checkpoint_name(model)
+        return LoadedModel(self.loaded_family(), precision=precision_from_name(name), host=self.name)
 
     def current_family(self) -> str | None:
         """Family of the loaded model, or None while none is loaded (the panel asks before any generation)."""
