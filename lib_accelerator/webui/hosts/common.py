@@ -203,7 +203,7 @@ class A1111Family:
 
     def clear_infotext(self, p: Any) -> None:
         # The X/Y/Z grid shares one extra_generation_params dict between its cells.
-        for label in (*infotext.LABELS, infotext.BASE_LABEL):
+        for label in (*infotext.ALL_LABELS, infotext.BASE_LABEL):
             p.extra_generation_params.pop(label, None)
 
     def forget_previous_cell_loras(self, p: Any) -> None:
