@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lib_accelerator.names import SAMPLERS, SCHEDULES
+from tests.e2e import host_names
 from tests.e2e.conftest import WebUI, accelerate, image_digest, infotext, params, pixel_digest, variants_for
 
 MANIFEST: dict[str, Any] = (
@@ -19,29 +19,17 @@ SD15 = variants_for(MANIFEST, "sd15") if MANIFEST else []
 SDXL = variants_for(MANIFEST, "sdxl") if MANIFEST and os.environ.get("ACC_E2E_SDXL") else []
 
 
-def expected_names(variant: dict[str, Any], webui: WebUI) -> tuple[str, str]:
-    """The first sampler / schedule of the preset that this WebUI lists, as plan() picks them."""
-    samplers = {s["name"] for s in webui.get("/sdapi/v1/samplers")}
-    schedules = {s["label"] for s in webui.get("/sdapi/v1/schedulers")}
-    wanted_samplers = [variant["sampler"]] if isinstance(variant["sampler"], str) else variant["sampler"]
-    wanted_schedules = [variant["schedule"]] if isinstance(variant["schedule"], str) else variant["schedule"]
-    # "tcd" has a WebUI name only once Accelerator registered its sampler there.
-    names = {**SAMPLERS, "tcd": "TCD"}
-    sampler = next(names[s] for s in wanted_samplers if names[s] in samplers)
-    schedule = next(SCHEDULES[s] for s in wanted_schedules if SCHEDULES[s] in schedules)
-    return str(sampler), schedule
-
-
 def check_accelerated(webui: WebUI, variant: dict[str, Any], result: dict[str, Any]) -> None:
     found = params(result)
-    sampler, schedule = expected_names(variant, webui)
+    names = host_names.expected(variant, webui)
     stem = variant["file"]["save_as"].removesuffix(".safetensors")
     assert int(found["Steps"]) == variant["steps"]
-    assert found["Sampler"] == sampler
-    assert found.get("Schedule type", "Automatic") == schedule
+    assert found["Sampler"] == names.sampler
+    for key, value in names.infotext.items():
+        assert found.get(key, "Automatic" if key == "Schedule type" and value else None) == value, (key, found)
     assert float(found["CFG scale"]) == variant["cfg"]
     assert found["Accelerator"] == variant["id"]
-    assert found["Lora hashes"].startswith(f"{stem}: ")
+    assert host_names.lora_named(found, stem), found
     assert "Skip Early CFG" not in found
     for prompt in result["info"]["all_prompts"]:
         assert prompt.count(f"<lora:{stem}:") == 1
@@ -56,11 +44,9 @@ def test_script_is_listed(webui: WebUI) -> None:
 def test_each_method_accelerates_sd15(webui: WebUI, variant: dict[str, Any]) -> None:
     on = webui.generate(alwayson_scripts=accelerate(variant=variant["id"]))
     check_accelerated(webui, variant, on)
-    sampler, schedule = expected_names(variant, webui)
-    same_settings_no_lora = webui.generate(
-        steps=variant["steps"], cfg_scale=variant["cfg"], sampler_name=sampler, scheduler=schedule
-    )
-    assert "Lora hashes" not in infotext(same_settings_no_lora)
+    names = host_names.expected(variant, webui)
+    same_settings_no_lora = webui.generate(steps=variant["steps"], cfg_scale=variant["cfg"], **names.fields)
+    assert host_names.no_lora(params(same_settings_no_lora))
     assert pixel_digest(on) != pixel_digest(same_settings_no_lora), "the LoRA did not change the image"
 
 
@@ -181,8 +167,8 @@ def sdxl_loaded(webui: WebUI) -> Any:
 def test_each_method_accelerates_sdxl(webui: WebUI, sdxl_loaded: Any, variant: dict[str, Any]) -> None:
     on = webui.generate(alwayson_scripts=accelerate(variant=variant["id"]))
     check_accelerated(webui, variant, on)
-    sampler, schedule = expected_names(variant, webui)
-    plain = webui.generate(steps=variant["steps"], cfg_scale=variant["cfg"], sampler_name=sampler, scheduler=schedule)
+    names = host_names.expected(variant, webui)
+    plain = webui.generate(steps=variant["steps"], cfg_scale=variant["cfg"], **names.fields)
     assert pixel_digest(on) != pixel_digest(plain), "the LoRA did not change the SDXL image"
 
 
