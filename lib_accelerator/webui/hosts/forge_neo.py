@@ -22,7 +22,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lib_accelerator.families import ModelFlags
+from lib_accelerator import families
+from lib_accelerator.families import LoadedModel, ModelFlags
+from lib_accelerator.plan import HostCapabilities, Plan
 from lib_accelerator.webui.hosts.common import A1111Family, has_module
 
 PRECEDENCE = 30
@@ -34,6 +36,23 @@ _ENGINE_FLAGS = {
     "Flux": "is_flux",
     "Chroma": "is_flux",
 }
+
+
+# Engine class -> family, for the families beyond A1111's flags.
+_ENGINE_FAMILIES = {
+    "QwenImage": families.QWEN_IMAGE,
+    "Wan": families.WAN22,  # Neo's one Wan class runs 2.1 and 2.2; the A14B LoRAs are 2.2's
+    "ZImage": families.Z_IMAGE,
+    "Flux2": families.FLUX2,
+}
+_WAN_I2V_IN_DIM = 36  # Wan's diffusion model takes 36 input channels for image-to-video, 16 for text (wan.py@0b824fed)
+
+
+def _dynamic_args() -> Any:
+    """`backend.args.dynamic_args`: a class with `get` in @089030f1, a dict in Feb-2026 copies; `.get` fits both."""
+    from backend.args import dynamic_args
+
+    return dynamic_args
 
 
 def detect() -> bool:
@@ -53,6 +72,72 @@ class Adapter(A1111Family):
     def model_flags(self, model: Any) -> ModelFlags:
         flag = _ENGINE_FLAGS.get(type(model).__name__)
         return ModelFlags(**{flag: True}) if flag else ModelFlags()
+
+    def loaded_family(self) -> str | None:
+        from modules import shared
+
+        engine = type(shared.sd_model).__name__
+        return _ENGINE_FAMILIES.get(engine) or super().loaded_family()
+
+    def what_is_loaded(self) -> LoadedModel:
+        model = self.loaded_model()
+        if model is None:
+            return LoadedModel(None, host=self.name)
+        family = self.loaded_family()
+        name = self.checkpoint_name(model)
+        return LoadedModel(family, self._base_variant(family, model, name), self._precision(model, name), self.name)
+
+    def _base_variant(self, family: str | None, model: Any, name: str) -> str:
+        args = _dynamic_args()
+        if family == families.QWEN_IMAGE:
+            # `dynamic_args.edit` is "qwen" and "edit" in the path (loader.py@0a4d9229); 2509/2511 only in the name
+            return families.qwen_base_from_name(name) if args.get("edit", False) else "original"
+        if family == families.WAN22:
+            in_dim = getattr(self._diffusion_model(model), "in_dim", None)
+            return "i2v-a14b" if in_dim == _WAN_I2V_IN_DIM or "i2v" in name.lower() else "t2v-a14b"
+        if family == families.FLUX2:
+            return "klein" if args.get("klein", False) else "dev"
+        if family == families.Z_IMAGE:
+            # Neo loads Z-Image base and Turbo alike (model_list.py: one repo for both); only the name tells
+            return "turbo" if "turbo" in name.lower() else "base"
+        return ""
+
+    def _diffusion_model(self, model: Any) -> Any:
+        unet = getattr(getattr(model, "forge_objects", None), "unet", None)
+        return getattr(getattr(unet, "model", None), "diffusion_model", None)
+
+    def _precision(self, model: Any, name: str) -> str:
+        args = _dynamic_args()
+        unet_model = getattr(getattr(getattr(model, "forge_objects", None), "unet", None), "model", None)
+        found = families.precision_from_dtype(
+            str(getattr(unet_model, "storage_dtype", "")),
+            mixed_ops=str(args.get("ops", "") or "").startswith("Mixed"),
+            nunchaku=bool(args.get("nunchaku", False)),
+        )
+        return found or families.precision_from_name(name)
+
+    # --- shift and distilled CFG share p.distilled_cfg_scale: which one it is depends on the engine --------
+    def capabilities(self) -> HostCapabilities:
+        from dataclasses import replace
+
+        base = super().capabilities()
+        model = self.loaded_model()
+        distilled = bool(getattr(model, "use_distilled_cfg_scale", False)) if model is not None else False
+        return replace(base, has_distilled_cfg=base.has_distilled_cfg and distilled, has_shift=self.has_shift())
+
+    def has_shift(self) -> bool:
+        model = self.loaded_model()
+        return bool(getattr(model, "use_shift", False)) if model is not None else False
+
+    def set_schedule(self, p: Any, plan: Plan) -> None:
+        super().set_schedule(p, plan)
+        if plan.shift is not None:
+            p.distilled_cfg_scale = plan.shift  # set_shift() reads it for the engines with use_shift (base.py)
+
+    def set_hires(self, p: Any, plan: Plan) -> None:
+        super().set_hires(p, plan)
+        if plan.shift is not None and hasattr(p, "hr_distilled_cfg"):
+            p.hr_distilled_cfg = plan.shift  # the hires pass builds its conditioning from this one
 
     def lora_dirs(self) -> list[Path]:
         from modules import shared

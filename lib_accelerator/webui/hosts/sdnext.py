@@ -26,7 +26,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from lib_accelerator.families import ModelFlags
+from lib_accelerator import families
+from lib_accelerator.families import LoadedModel, ModelFlags
 from lib_accelerator.names import AUTOMATIC
 from lib_accelerator.plan import HostCapabilities, Plan
 from lib_accelerator.webui.hosts.common import A1111Family, has_module
@@ -48,6 +49,13 @@ TCD_DEFAULT_GAMMA = 0.3
 # shared.sd_model_type -> flags of the families Accelerator knows
 _TYPE_FLAGS = {"sd": "is_sd1", "sdxl": "is_sdxl", "sd3": "is_sd3", "f1": "is_flux", "chroma": "is_flux"}
 _GRID_CLASSES = "scripts.xyz.xyz_grid_classes"
+# shared.sd_model_type -> the families beyond A1111's flags
+_TYPE_FAMILIES = {
+    "qwen": families.QWEN_IMAGE,
+    "wanai": families.WAN22,
+    "zimage": families.Z_IMAGE,
+    "f2": families.FLUX2,
+}
 
 
 def detect() -> bool:
@@ -76,6 +84,7 @@ class Adapter(A1111Family):
             schedulers=self.schedule_labels(),
             skips_uncond_at_cfg1=True,
             lora_loader=self.lora_loader,
+            has_shift=self.has_shift(),
         )
 
     def samples_with_k_diffusion(self) -> bool:
@@ -99,9 +108,25 @@ class Adapter(A1111Family):
         return ModelFlags(**{flag: True}) if flag else ModelFlags()
 
     def loaded_family(self) -> str | None:
-        from lib_accelerator.families import family_from_flags
+        from modules import shared
 
-        return family_from_flags(self.model_flags(self.loaded_model()))
+        model = self.loaded_model()
+        if model is None:
+            return None
+        return _TYPE_FAMILIES.get(str(shared.sd_model_type)) or families.family_from_flags(self.model_flags(model))
+
+    def what_is_loaded(self) -> LoadedModel:
+        model = self.loaded_model()
+        if model is None:
+            return LoadedModel(None, host=self.name)
+        family = self.loaded_family()
+        name = self.checkpoint_name(model)
+        return LoadedModel(
+            family, _base_variant(family, type(model).__name__, name), _precision(model, name), self.name
+        )
+
+    def has_shift(self) -> bool:
+        return True  # every flow-matching scheduler takes `schedulers_shift`; others ignore it
 
     # --- LoRA folders -------------------------------------------------------------------------------------
     def refresh_lora_list(self) -> None:
@@ -128,6 +153,10 @@ class Adapter(A1111Family):
             setattr(p, key, value)
         if plan.sampler == "TCD" and getattr(p, TCD_GAMMA_FIELD, None) is None:
             setattr(p, TCD_GAMMA_FIELD, TCD_DEFAULT_GAMMA)
+        if plan.shift is not None:
+            # a static shift: with dynamic shifting the scheduler would derive its own from the image size
+            p.schedulers_shift = plan.shift
+            p.schedulers_dynamic_shift = False
 
     def set_hires(self, p: Any, plan: Plan) -> None:
         # SD.Next's second pass reuses the first pass's prompts and schedule fields (`modules/processing_diffusers.py`).
@@ -142,6 +171,27 @@ class Adapter(A1111Family):
 
     def cancel_cfg1_fast_path(self, p: Any) -> None:
         return None
+
+
+def _base_variant(family: str | None, pipeline: str, name: str) -> str:
+    """From the diffusers pipeline class SD.Next loaded, and the checkpoint's name where the class does not tell."""
+    if family == families.QWEN_IMAGE:
+        # QwenImageEditPlusPipeline serves 2509 and 2511 alike: their release tag is only in the name
+        return families.qwen_base_from_name(name if "Edit" in pipeline else "")
+    if family == families.WAN22:
+        return "i2v-a14b" if "ImageToVideo" in pipeline or "i2v" in name.lower() else "t2v-a14b"
+    if family == families.FLUX2:
+        return "klein" if "Klein" in pipeline or "klein" in name.lower() else "dev"
+    if family == families.Z_IMAGE:
+        return "turbo" if "turbo" in name.lower() else "base"
+    return ""
+
+
+def _precision(model: Any, name: str) -> str:
+    denoiser = getattr(model, "transformer", None) or getattr(model, "unet", None)
+    if "Nunchaku" in type(denoiser).__name__:  # modules/lora/lora_overrides.py:63-68
+        return families.NUNCHAKU
+    return families.precision_from_name(name)
 
 
 def _cross_attention_dim(model: Any) -> int | None:
