@@ -60,6 +60,10 @@ def test_accordion_off_changes_nothing(webui: WebUI) -> None:
 
 def test_pasted_infotext_reproduces_the_image_without_doubling_the_tag(webui: WebUI, host_kind: str) -> None:
     variant = SD15[0]
+    if host_kind == "sdnext":
+        # its API models (modules/api/models.py, generate.py at 058a7f0c) have no `infotext` field: the request
+        # would run with SD.Next's defaults (1024x1024, 20 steps)
+        pytest.skip("SD.Next's API takes no `infotext` field; paste-back is checked in its UI (browser layer)")
     if host_kind == "forge":
         probe = webui.post("/sdapi/v1/txt2img", {"infotext": "x\nSteps: 1, Size: 64x64", "send_images": False})
         if probe.status_code == 500 and "parameterized generic" in probe.text:
