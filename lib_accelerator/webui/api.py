@@ -9,7 +9,10 @@ from fastapi import Body, HTTPException
 from modules import shared
 from modules.call_queue import queue_lock
 
-from lib_accelerator.families import family_label
+from lib_accelerator import compatibility
+from lib_accelerator.families import LoadedModel, family_label
+from lib_accelerator.presets.catalog import Variant
+from lib_accelerator.presets.lora_file import LoraFile
 from lib_accelerator.webui import compare, hosts, services
 
 _SETTINGS = {f.name for f in fields(compare.Settings)}
@@ -43,34 +46,49 @@ def _compare(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B0
     }
 
 
+def _file(file: LoraFile) -> dict[str, Any]:
+    return {"save_as": file.save_as, "size": file.size, "role": file.role, "local": file.local}
+
+
+def _variant(variant: Variant, model: LoadedModel) -> dict[str, Any]:
+    problem = compatibility.check(variant, model) if model.family else None
+    return {
+        "id": variant.id,
+        "family": variant.family,
+        "label": variant.label,
+        "steps": variant.steps,
+        "cfg": variant.cfg,
+        "strength": variant.strength,
+        "shift": variant.shift,
+        "base_variants": list(variant.base_variants),
+        "recipe_only": variant.recipe_only,
+        # The primary file (the one the tag names), "" for a recipe-only variant; every file in `files`.
+        "file": variant.file.save_as,
+        "files": [_file(f) for f in variant.files],
+        "size": variant.size,
+        # Why the loaded checkpoint cannot use it (base variant, precision), or null when it can.
+        "refused": problem.removeprefix("Accelerator: ") if problem else None,
+    }
+
+
 def _methods() -> dict[str, Any]:
-    """What the loaded model can use, with each default variant's settings."""
-    family = hosts.current().loaded_family()
+    """What the loaded model can use, with each variant's settings and files."""
+    model = hosts.current().what_is_loaded()
+    family = model.family
     loaded = services.catalog()
     methods = loaded.methods_for(family) if family else loaded.methods
     return {
         "family": family,
         "family_label": family_label(family),
+        "base_variant": model.base_variant,
+        "precision": model.precision,
         "methods": [
             {
                 "id": m.id,
                 "name": m.name,
                 "license": m.license,
                 "experimental": m.experimental,
-                "variants": [
-                    {
-                        "id": v.id,
-                        "family": v.family,
-                        "label": v.label,
-                        "steps": v.steps,
-                        "cfg": v.cfg,
-                        "strength": v.strength,
-                        "file": v.file.save_as,
-                        "size": v.file.size,
-                    }
-                    for v in m.variants
-                    if family is None or v.family == family
-                ],
+                "variants": [_variant(v, model) for v in m.variants if family is None or v.family == family],
             }
             for m in methods
         ],

@@ -102,17 +102,18 @@ def _generate(settings: Settings, seed: int, cell: compare.Cell) -> tuple[Any, f
 
 
 def run(settings: Settings, methods: list[str] | None = None) -> Result:
-    family = hosts.current().loaded_family()
-    if family is None:
+    model = hosts.current().what_is_loaded()
+    if model.family is None:
         raise ValueError("Accelerator: the loaded model is not one Accelerator knows; nothing to compare")
     seed = settings.seed if settings.seed != -1 else random.randrange(SEED_LIMIT)
-    chosen = compare.cells(services.catalog(), family, methods)
-    # Files first, so that a cell's seconds are the generation's, never a download's.
+    # With what is loaded: a method whose file does not fit its base variant or precision gets no cell.
+    chosen = compare.cells(services.catalog(), model, methods)
+    # Files first (every file of a variant), so that a cell's seconds are the generation's, never a download's.
     for cell in chosen:
         if cell.request.enabled:
-            shared.state.textinfo = f"Compare methods: checking the file of {cell.label}"
+            shared.state.textinfo = f"Compare methods: checking the files of {cell.label}"
             try:
-                services.prefetch({"method": cell.request.method, "variant": cell.request.variant}, family)
+                services.prefetch({"method": cell.request.method, "variant": cell.request.variant}, model)
             except DownloadError as error:
                 raise ValueError(str(error)) from error
     outputs = []

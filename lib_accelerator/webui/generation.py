@@ -7,16 +7,19 @@ generation with a message in the console, in the image info and in the API's
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from lib_accelerator import request as request_module
 from lib_accelerator.download import ensure as download
+from lib_accelerator.families import LoadedModel
 from lib_accelerator.lora import prepare as lora_prepare
-from lib_accelerator.plan import GenerationContext, PlanError, make_plan, resolve_variant
+from lib_accelerator.plan import GenerationContext, HostCapabilities, Plan, PlanError, make_plan, resolve_variant
+from lib_accelerator.presets.catalog import Variant
 from lib_accelerator.request import Request, RequestError
 from lib_accelerator.webui import hosts, settings
 from lib_accelerator.webui.log import LOG as log
-from lib_accelerator.webui.services import catalog, lora_path
+from lib_accelerator.webui.services import catalog, variant_paths
 
 ERROR_LABEL = "Accelerator error"
 XYZ_ATTRIBUTE = "accelerator_xyz"  # dict of Request fields set by this extension's X/Y/Z axes
@@ -37,7 +40,8 @@ def request_for(p: Any, args: tuple[Any, ...]) -> Request:
     request = request.relative_to(catalog().variant(request.variant) if request.variant else None)
     overrides = getattr(p, XYZ_ATTRIBUTE, None)
     if overrides:
-        merged = {name: getattr(request, name) for name in request_module.FIELD_ORDER}
+        # Every argument, the shift too: a Shift axis cell, and the accordion's shift under a Method axis.
+        merged = {name: getattr(request, name) for name in request_module.ARGUMENT_ORDER}
         merged.update(overrides)
         request = request_module.from_mapping(merged)
     return request
@@ -67,8 +71,13 @@ def before_process(p: Any, args: tuple[Any, ...]) -> None:
 def _expected_cfg(request: Request) -> float | None:
     if request.cfg is not None:
         return request.cfg
+    host = hosts.current()
+    model = host.what_is_loaded()
+    # Before the first generation A1111 may not have loaded the model yet; its family is worth the load then
+    # (process() needs the model next anyway), as it was before what_is_loaded existed.
+    loaded: LoadedModel | str | None = model if model.family is not None else host.loaded_family()
     try:
-        return resolve_variant(catalog(), request, hosts.current().loaded_family()).variant.cfg
+        return resolve_variant(catalog(), request, loaded).variant.cfg
     except (RequestError, PlanError):
         return None
 
@@ -97,30 +106,48 @@ def _accelerate(p: Any, request: Request) -> None:
     host = hosts.current()
     loaded = catalog()
     request_module.check_names(request, loaded)
-    family = host.loaded_family()
-    resolution = resolve_variant(loaded, request, family)
+    model = host.what_is_loaded()
+    resolution = resolve_variant(loaded, request, model)
     variant = resolution.variant
     caps = host.capabilities()
-    prepared = lora_prepare.prepare(
-        lora_path(variant.file, variant.id), host=caps.lora_loader, model_family=family, preset_family=variant.family
-    )
-    if prepared.created:
-        host.refresh_lora_list()
+    lora_name = _prepared_lora_name(variant, model.family, caps)
     context = GenerationContext(is_img2img=host.is_img2img(p), hires=host.is_hires(p))
     # An X/Y/Z value equal to the variant's own preset is no change, and PNG info lists only changes.
-    plan = make_plan(request.relative_to(variant), resolution, caps, prepared.path.stem, context)
-    if prepared.note:
-        log.warning("Accelerator: %s", prepared.note)
+    plan = make_plan(request.relative_to(variant), resolution, caps, lora_name, context)
     host.apply_plan(p, plan)
+    if not plan.adds_lora and getattr(p, XYZ_ATTRIBUTE, None):
+        # A settings-only cell adds no tag, so the Lora extension will not rewrite the previous cell's hashes.
+        host.forget_previous_cell_loras(p)
     if not plan.skip_uncond:
         host.cancel_cfg1_fast_path(p)
     p.extra_generation_params.pop(ERROR_LABEL, None)
     for warning in plan.warnings:
         log.warning("Accelerator: %s", warning)
-    log.info(
-        f"Accelerator: {plan.variant_id} -> <lora:{plan.lora_name}:{plan.strength:g}>, {plan.steps} steps, "
-        f"CFG {plan.cfg:g}, {plan.sampler}" + (f" / {plan.scheduler}" if plan.scheduler else "")
-    )
+    log.info(f"Accelerator: {_summary(plan)}")
+
+
+def _prepared_lora_name(variant: Variant, model_family: str | None, caps: HostCapabilities) -> str:
+    """Every file of the variant on disk and checked (Wan 2.2: both experts, which the host loads by name), and
+    the stem the tag names: the primary (high-noise) file's, or a converted copy's. "" for a recipe-only
+    variant: nothing is fetched and no tag is added, so the Lora extension writes no "Lora hashes" either."""
+    paths: tuple[Path, ...] = variant_paths(variant)
+    prepared = [
+        lora_prepare.prepare(path, host=caps.lora_loader, model_family=model_family, preset_family=variant.family)
+        for path in paths
+    ]
+    if any(item.created for item in prepared):
+        hosts.current().refresh_lora_list()
+    for item in prepared:
+        if item.note:
+            log.warning("Accelerator: %s", item.note)
+    return prepared[0].path.stem if prepared else ""
+
+
+def _summary(plan: Plan) -> str:
+    lora = f"<lora:{plan.lora_name}:{plan.strength:g}>" if plan.adds_lora else "no LoRA (settings only)"
+    schedule = f" / {plan.scheduler}" if plan.scheduler else ""
+    shift = f", shift {plan.shift:g}" if plan.shift is not None else ""
+    return f"{plan.variant_id} -> {lora}, {plan.steps} steps, CFG {plan.cfg:g}, {plan.sampler}{schedule}{shift}"
 
 
 def _stop_with(p: Any, message: str) -> None:

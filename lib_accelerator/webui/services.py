@@ -1,5 +1,6 @@
 """The process-wide services every part of the glue shares: the preset catalogue (built-in presets and the
-user's recipes), the download options from Settings, and getting a verified LoRA file onto disk.
+user's recipes), the download options from Settings, and getting a variant's verified LoRA files onto disk
+(none for a recipe-only variant, two for Wan 2.2's experts).
 
 The generation hooks are in `generation.py`; what differs between WebUIs is in `hosts/`.
 """
@@ -7,15 +8,18 @@ The generation hooks are in `generation.py`; what differs between WebUIs is in `
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lib_accelerator import request as request_module
 from lib_accelerator.download import ensure as download
+from lib_accelerator.download import variant_files
 from lib_accelerator.download.hashcache import CACHE_NAME, HashCache
+from lib_accelerator.families import LoadedModel
 from lib_accelerator.plan import resolve_variant
 from lib_accelerator.presets import catalog as catalog_module
-from lib_accelerator.presets.catalog import Catalog
+from lib_accelerator.presets.catalog import Catalog, Variant
 from lib_accelerator.presets.lora_file import LoraFile
 from lib_accelerator.webui import hosts, settings
 from lib_accelerator.webui.log import LOG as log
@@ -48,19 +52,45 @@ def download_options() -> download.DownloadOptions:
     )
 
 
-def prefetch(overrides: dict[str, Any], family: str) -> None:
-    """Make sure the file a grid cell will use is on disk before the grid starts."""
+def prefetch(overrides: dict[str, Any], loaded: LoadedModel | str) -> Variant:
+    """Make sure every file a grid cell will use is on disk before the grid starts; the variant it resolved to."""
     request = request_module.from_mapping({"enabled": True, **overrides})
-    variant = resolve_variant(catalog(), request, family).variant
-    lora_path(variant.file, variant.id)
+    variant = resolve_variant(catalog(), request, loaded).variant
+    variant_paths(variant)
+    return variant
 
 
-def _progress(name: str) -> download.Progress:
-    def report(done: int, total: int) -> None:
-        percent = 100 * done // total if total else 0
-        hosts.current().set_progress_text(f"Downloading {name} {percent}% of {total / 1e6:.0f} MB")
+# (file, its number among the variant's files from 1, how many files, bytes done, bytes of this file)
+FileProgress = Callable[[LoraFile, int, int, int, int], None]
 
-    return report
+
+def _progress_text(file: LoraFile, number: int, count: int, done: int, total: int) -> str:
+    percent = 100 * done // total if total else 0
+    of = f" (file {number} of {count})" if count > 1 else ""
+    return f"Downloading {file.stem}{of} {percent}% of {total / 1e6:.0f} MB"
+
+
+def _show_progress(file: LoraFile, number: int, count: int, done: int, total: int) -> None:
+    hosts.current().set_progress_text(_progress_text(file, number, count, done, total))
+
+
+def _per_file(files: tuple[LoraFile, ...], report: FileProgress) -> download.Progress:
+    """One progress callback for `ensure_files` that says which file it is about.
+
+    `ensure_files` takes one callback for all files and reports (done, total) of the file at hand, ending each
+    file with done == total (also for a file that was already there); so the file after one that reported its
+    end is the next one. A file that reports nothing at all (another process finished it while this one waited
+    on its lock) leaves the next file's lines under the previous name, which costs a wrong label, no bytes."""
+    state = {"index": 0, "finished": False}
+
+    def advance(done: int, total: int) -> None:
+        if state["finished"] and state["index"] < len(files) - 1:
+            state["index"] += 1
+        index = state["index"]
+        state["finished"] = done >= total
+        report(files[index], index + 1, len(files), done, total)
+
+    return advance
 
 
 def _local_path(file: LoraFile, options: download.DownloadOptions) -> Path:
@@ -84,20 +114,30 @@ def _local_path(file: LoraFile, options: download.DownloadOptions) -> Path:
     return path
 
 
-def lora_path(file: LoraFile, variant_id: str, progress: download.Progress | None = None) -> Path:
-    """The verified file on disk, downloading it first when allowed."""
+def variant_paths(variant: Variant, progress: FileProgress | None = None) -> tuple[Path, ...]:
+    """Every file of `variant` verified on disk, primary first, downloading what is missing when allowed; ()
+    for a recipe-only variant (a checkpoint that is distilled itself needs no file)."""
+    if variant.recipe_only:
+        return ()
     options = download_options()
-    if file.is_local:
-        return _local_path(file, options)
-    present = download.find_present(file, options)
+    if variant.file.is_local:  # a recipe's own file is always its only one
+        return (_local_path(variant.file, options),)
+    present = variant_files.find_all_present(variant.files, options)
     if present is not None:
         return present
     if not settings.get("accelerator_auto_download", True) and not options.offline:
+        # Both of two experts count as missing when only one is there: they are used as a pair of twins.
+        missing = [f.save_as for f in variant.files if download.find_present(f, options) is None] or [
+            f.save_as for f in variant.files
+        ]
         raise download.DownloadError(
-            f"Accelerator: {file.save_as} is not downloaded yet and automatic download is off; "
+            f"Accelerator: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not downloaded yet and "
+            "automatic download is off; "
             "press 'Download now' in the Accelerator panel or run "
-            f"`python -m lib_accelerator fetch {variant_id} --lora-dir {options.lora_dir}`"
+            f"`python -m lib_accelerator fetch {variant.id} --lora-dir {options.lora_dir}`"
         )
-    path = download.ensure_file(file, options, fetch_hint=variant_id, progress=progress or _progress(file.stem))
+    paths = variant_files.ensure_files(
+        variant.files, options, fetch_hint=variant.id, progress=_per_file(variant.files, progress or _show_progress)
+    )
     hosts.current().refresh_lora_list()
-    return path
+    return paths

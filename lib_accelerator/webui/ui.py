@@ -25,15 +25,19 @@ from modules.ui_components import FormRow, InputAccordion, ToolButton
 
 from lib_accelerator import panel
 from lib_accelerator.download.errors import DownloadError
-from lib_accelerator.presets.catalog import Variant
-from lib_accelerator.request import CFG_LIMITS, PRESET_LABEL, STEPS_LIMITS, STRENGTH_LIMITS
+from lib_accelerator.families import LoadedModel
+from lib_accelerator.presets.catalog import Catalog, Variant
+from lib_accelerator.presets.lora_file import LoraFile
+from lib_accelerator.request import CFG_LIMITS, PRESET_LABEL, SHIFT_LIMITS, STEPS_LIMITS, STRENGTH_LIMITS
 from lib_accelerator.webui import compare_ui, hosts, services, ui_recipes
 from lib_accelerator.webui.ui_paste import api_paste_fields, paste_fields
 from lib_accelerator.webui.ui_state import (
-    current_family,
+    VALUE_COUNT,
+    current_model,
     method_choices,
     method_update,
     preset_values,
+    shift_shown,
     shown,
     variant_choices,
     variant_update,
@@ -43,13 +47,24 @@ from lib_accelerator.webui.ui_text import note, status_html, t
 DEFAULT_METHOD = panel.DEFAULT_METHOD
 
 
+def _start(loaded: Catalog, model: LoadedModel) -> tuple[str, Variant | None]:
+    """Method and variant the panel opens with: the user's recipe for this checkpoint, else the settings-only
+    recipe of a checkpoint that is distilled itself (Z-Image-Turbo, FLUX.2 Klein), else the default method's
+    variant for what is loaded."""
+    recipe = ui_recipes.proposed()
+    if recipe is not None:
+        return recipe.id, recipe.variant
+    distilled = panel.proposed_recipe(loaded, model)
+    if distilled is not None:
+        return distilled.method_id, distilled
+    return DEFAULT_METHOD, panel.default_variant_for(loaded, DEFAULT_METHOD, model)
+
+
 def build(elem_id: Callable[[str], str], is_img2img: bool) -> tuple[list[Any], list[Any]]:
-    """Create the accordion; return (components in request.FIELD_ORDER, infotext paste fields)."""
+    """Create the accordion; return (components in request.ARGUMENT_ORDER, infotext paste fields)."""
     loaded = services.catalog()
-    family = current_family()
-    proposed = ui_recipes.proposed()
-    method_id = proposed.id if proposed else DEFAULT_METHOD
-    start = proposed.variant if proposed else panel.default_variant(loaded, DEFAULT_METHOD, family)
+    model = current_model()
+    method_id, start = _start(loaded, model)
     with InputAccordion(False, label="Accelerator", elem_id=elem_id("accelerator")) as enabled:
         with FormRow(elem_classes=["accelerator-row"]):
             method = gr.Dropdown(
@@ -60,7 +75,7 @@ def build(elem_id: Callable[[str], str], is_img2img: bool) -> tuple[list[Any], l
             )
             variant = gr.Dropdown(
                 label="Acceleration variant",
-                choices=variant_choices(loaded, method_id, family),
+                choices=variant_choices(loaded, method_id, model),
                 value=start.id if start else None,
                 allow_custom_value=True,
                 elem_id=elem_id("accelerator_variant"),
@@ -79,7 +94,7 @@ def build(elem_id: Callable[[str], str], is_img2img: bool) -> tuple[list[Any], l
         )
         download_button = _action_buttons(elem_id, is_img2img, status)
         paste_holder = gr.State()  # see ui_paste.api_paste_fields
-        recipe_panel = ui_recipes.build_panel(elem_id, proposed)
+        recipe_panel = ui_recipes.build_panel(elem_id, ui_recipes.proposed())
 
     controls = [enabled, method, variant, *values]
     _wire_events(_Handlers(is_img2img), method, variant, reset, values, status, status_refresh, download_button)
@@ -88,7 +103,7 @@ def build(elem_id: Callable[[str], str], is_img2img: bool) -> tuple[list[Any], l
 
 
 def _value_controls(elem_id: Callable[[str], str], start: Variant | None) -> list[Any]:
-    """Strength, steps, CFG, sampler and schedule, prefilled from the starting variant's preset."""
+    """Strength, steps, CFG, sampler, schedule and shift, prefilled from the starting variant's preset."""
     caps = hosts.current().capabilities()
     with FormRow(elem_classes=["accelerator-row"]):
         strength = gr.Slider(
@@ -128,7 +143,24 @@ def _value_controls(elem_id: Callable[[str], str], start: Variant | None) -> lis
             value=PRESET_LABEL,
             elem_id=elem_id("accelerator_schedule"),
         )
-    return [strength, steps, cfg, sampler, schedule]
+        # A number box, not a slider: it holds "no shift" (None) for the variants without one. It starts empty
+        # even for a variant with a shift, and the page fills it on load (ui_recipes' refresh): its start value
+        # is every API call's default shift, which must be "the variant's own", and with an empty start value the
+        # WebUI's API never turns the paste field's gr.update into a number (it cannot on gradio 4). Last of the
+        # controls: older positional API calls keep their meaning.
+        shift = gr.Number(
+            label="Accelerated shift",
+            value=None,
+            minimum=SHIFT_LIMITS[0],
+            maximum=SHIFT_LIMITS[1],
+            step=0.1,
+            visible=shift_shown(start),
+            elem_id=elem_id("accelerator_shift"),
+        )
+        # Value and visibility follow the loaded model, so ui-config.json must not pin them: a saved 9 (Z-Image)
+        # would be every API call's default shift, a saved "visible" would show a box that does nothing.
+        shift.do_not_save_to_config = True
+    return [strength, steps, cfg, sampler, schedule, shift]
 
 
 def _action_buttons(elem_id: Callable[[str], str], is_img2img: bool, status: Any) -> Any:
@@ -162,14 +194,14 @@ class _Handlers:
         self.is_img2img = is_img2img
 
     def method_chosen(self, method_id: str, variant_id: str) -> list[Any]:
-        """The method's variant for the loaded family (the shown one if it is the method's) and its values."""
-        family = current_family()
+        """The method's variant for what is loaded (the shown one if it is the method's) and its values."""
+        model = current_model()
         loaded = services.catalog()
         current = loaded.variant(variant_id)
         keep = current if current and current.method_id == method_id else None
-        chosen = keep or panel.default_variant(loaded, method_id, family)
+        chosen = keep or panel.default_variant_for(loaded, method_id, model)
         return [
-            gr.update(choices=variant_choices(loaded, method_id, family), value=chosen.id if chosen else None),
+            gr.update(choices=variant_choices(loaded, method_id, model), value=chosen.id if chosen else None),
             *preset_values(chosen),
             self.status(chosen.id, *shown(chosen)) if chosen else "",
         ]
@@ -182,7 +214,7 @@ class _Handlers:
         """Method, variant box, values and status for a variant of another method; else no change at all."""
         chosen = panel.variant_to_follow(services.catalog(), method_id, variant_id)
         if chosen is None:
-            return [gr.update()] * 8  # method, variant, five values, status
+            return [gr.update()] * (3 + VALUE_COUNT)  # method, variant, the values, status
         return [
             method_update(chosen.method_id),
             variant_update(chosen),
@@ -230,12 +262,19 @@ def _download_now(variant_id: str, progress: Any = gr.Progress()) -> str:  # noq
     variant = loaded.variant(variant_id)
     if variant is None:
         return note(t("unknown", id=variant_id))
+    if variant.recipe_only:
+        return note(t("nothing_to_download")) + status_html(loaded, variant_id)
+    total = variant.size
+    before = {f.save_as: sum(g.size for g in variant.files[:i]) for i, f in enumerate(variant.files)}
 
-    def report(done: int, total: int) -> None:
-        progress(done / total if total else 0, desc=f"Downloading {variant.file.save_as}")
+    def report(file: LoraFile, number: int, count: int, done: int, _size: int) -> None:
+        # One bar over all of the variant's files, and a line that names the file at hand.
+        of = f" ({number}/{count})" if count > 1 else ""
+        overall = (before[file.save_as] + done) / total if total else 0
+        progress(overall, desc=f"Downloading {file.save_as}{of}")
 
     try:
-        services.lora_path(variant.file, variant.id, progress=report)
+        services.variant_paths(variant, progress=report)
     except DownloadError as error:
         return note(str(error), warning=True)
     return status_html(loaded, variant_id)

@@ -12,8 +12,10 @@ from typing import Any
 
 from lib_accelerator import infotext
 from lib_accelerator.prompt import remove_lora_tag
-from lib_accelerator.request import FIELD_ORDER, PRESET_LABEL
+from lib_accelerator.request import ARGUMENT_ORDER, PRESET_LABEL
 from lib_accelerator.webui import services
+from lib_accelerator.webui.log import LOG as log
+from lib_accelerator.webui.ui_state import shift_update
 
 try:
     from modules.infotext_utils import PasteField
@@ -27,8 +29,8 @@ except ImportError:  # A1111 before 1.8 takes plain (component, key) tuples, and
 
 
 def paste_fields(controls: list[Any]) -> list[Any]:
-    """(component, infotext key or reader) pairs for the controls in request.FIELD_ORDER, from infotext's table."""
-    by_name = dict(zip(FIELD_ORDER, controls, strict=True))
+    """(component, infotext key or reader) pairs for the controls in request.ARGUMENT_ORDER, from infotext's table."""
+    by_name = dict(zip(ARGUMENT_ORDER, controls, strict=True))
 
     def from_variant(field: infotext.Field) -> Callable[[dict[str, Any]], Any]:
         def read(params: dict[str, Any]) -> Any:
@@ -48,14 +50,34 @@ def paste_fields(controls: list[Any]) -> list[Any]:
         chosen = services.catalog().variant(str(params.get(infotext.ENABLED_LABEL, "")))
         return chosen.method_id if chosen else None
 
+    def shift_of(params: dict[str, Any]) -> Any:
+        """An update, not a value: the box is shown or hidden with the pasted variant, and a variant without a
+        shift must empty it (a plain None would leave another variant's shift in it). A plain value would not
+        arrive at all: the WebUI converts it to the type of the box's start value, which is None (ui.py)."""
+        if infotext.ENABLED_LABEL not in params:
+            return None
+        chosen = services.catalog().variant(str(params[infotext.ENABLED_LABEL]))
+        pasted = params.get(infotext.SHIFT.label)
+        try:
+            value = None if pasted in (None, "") else float(pasted)
+        except (TypeError, ValueError):
+            log.warning("Accelerator: the pasted shift %r is not a number; the variant's own shift is shown", pasted)
+            value = None
+        return shift_update(chosen, value)
+
+    readers = {infotext.SHIFT.name: shift_of}
+
     # No `api=` names: the API would copy those values onto its own request fields (steps, cfg...).
     return [
         PasteField(by_name["enabled"], lambda params: infotext.ENABLED_LABEL in params),
         PasteField(by_name["method"], method_of),
         PasteField(by_name[infotext.VARIANT.name], infotext.VARIANT.label),
         *(
-            PasteField(by_name[field.name], from_variant(field) if field.in_preset else name_or_preset(field))
-            for field in infotext.CHANGES
+            PasteField(
+                by_name[field.name],
+                readers.get(field.name) or (from_variant(field) if field.in_preset else name_or_preset(field)),
+            )
+            for field in infotext.ALL_CHANGES
         ),
     ]
 
@@ -94,8 +116,9 @@ def users_own(params: dict[str, Any]) -> dict[str, str]:
     variant = services.catalog().variant(str(variant_id)) if variant_id else None
     if variant is None:
         return {}
+    # A recipe-only variant added no tag, so there is none to take out.
     own = {
-        key: remove_lora_tag(params[key], variant.file.stem)
+        key: remove_lora_tag(params[key], variant.lora_stem) if variant.lora_stem else params[key]
         for key in ("Prompt", "Hires prompt")
         if isinstance(params.get(key), str)
     }

@@ -19,8 +19,10 @@ from lib_accelerator.webui import services, settings
 from lib_accelerator.webui.ui_state import (
     checkpoint_hash,
     current_family,
+    current_model,
     method_update,
     preset_values,
+    shift_update,
     shown,
     variant_choices,
 )
@@ -61,6 +63,18 @@ def _taken(folder: Path) -> set[str]:
     mine = {r.id for r in found} | {r.variant.id for r in found}
     loaded = services.catalog()
     return ({m.id for m in loaded.methods} | {v.id for v in loaded.all_variants()}) - mine
+
+
+def _number_or_none(value: Any) -> float | None:
+    return None if value in (None, "") else float(value)
+
+
+def _keep_shift(data: dict[str, Any], preset_shift: float | None, shown: Any) -> None:
+    """The panel's shift into the new recipe's variant. `recipes.Edits` has no shift (the core keeps the base's),
+    so a shift the user edited is written here; only a variant with a shift has one to edit."""
+    if preset_shift is None or shown in (None, ""):
+        return
+    data["variants"][0]["shift"] = float(shown)
 
 
 def build_panel(elem_id: Callable[[str], str], proposal: recipes.Recipe | None) -> dict[str, Any]:
@@ -128,13 +142,13 @@ class _Handlers:
         method_id = chosen.method_id if chosen else method_value
         return [
             method_update(method_value),
-            gr.update(choices=variant_choices(services.catalog(), method_id, current_family()), value=variant_id),
+            gr.update(choices=variant_choices(services.catalog(), method_id), value=variant_id),
             *preset_values(chosen),
             status_html(services.catalog(), variant_id, shown(chosen), self.is_img2img),
         ]
 
     def save(self, *args: Any) -> list[Any]:
-        _method_id, variant_id, strength, steps, cfg, sampler, schedule, name, lora, tie = args
+        _method_id, variant_id, strength, steps, cfg, sampler, schedule, shift, name, lora, tie = args
         base = services.catalog().variant(str(variant_id))
         base_method = services.catalog().method(base.method_id) if base else None
         if base is None or base_method is None:
@@ -144,6 +158,7 @@ class _Handlers:
         edits = recipes.Edits(float(strength), int(steps), float(cfg), str(sampler or ""), str(schedule or ""))
         try:
             data = recipes.recipe_data(str(name), base_method, base, edits, checkpoint=checkpoint, file=file)
+            _keep_shift(data, base.shift, shift)
             recipe = recipes.save(recipe_folder(), data, _taken(recipe_folder()))
         except (recipes.RecipeError, PresetError, OSError) as error:
             return [gr.update(), gr.update(), gr.update(), note(str(error), True)]
@@ -154,7 +169,7 @@ class _Handlers:
         # The sliders already hold the recipe's values: only the method and variant follow.
         return [
             method_update(recipe.id),
-            gr.update(choices=variant_choices(services.catalog(), recipe.id, None), value=recipe.variant.id),
+            gr.update(choices=variant_choices(services.catalog(), recipe.id), value=recipe.variant.id),
             gr.update(choices=_recipe_choices(), value=recipe.name),
             note(text),
         ]
@@ -169,7 +184,8 @@ class _Handlers:
 
     def refresh(self, current: str, variant_id: str, *values: Any) -> list[Any]:
         """Run on every page load too: gradio serves the page config of server start, so lists, the status
-        line (download state, language) and the proposal for the loaded checkpoint are fetched anew."""
+        line (download state, language) and the proposal for the loaded checkpoint are fetched anew, and an
+        empty shift box gets the shown variant's shift (`values`: strength, steps, CFG, shift)."""
         services.reload_catalog()
         folder = recipe_folder()
         found, errors = recipes.load_all(folder)
@@ -186,6 +202,8 @@ class _Handlers:
             gr.update(choices=_file_choices()),
             status_html(services.catalog(), str(variant_id or ""), (values[0], values[1], values[2]), self.is_img2img),
             "".join(notes),
+            # a shift the user typed stays; shown or hidden anew (the host's shift depends on the loaded model)
+            shift_update(services.catalog().variant(str(variant_id or "")), _number_or_none(values[3])),
         ]
 
     def rename(self, shown_name: str, new_name: str) -> list[Any]:
@@ -211,7 +229,9 @@ class _Handlers:
             return [method_update(), *self.unchanged[1:], listed, done]
         # The panel showed the deleted recipe: go back to the variant it was made from.
         loaded = services.catalog()
-        base = loaded.variant(recipe.based_on) or panel.default_variant(loaded, panel.DEFAULT_METHOD, current_family())
+        base = loaded.variant(recipe.based_on) or panel.default_variant_for(
+            loaded, panel.DEFAULT_METHOD, current_model()
+        )
         return [*(self.show(base.id, base.method_id) if base else self.unchanged), listed, done]
 
     def export(self, shown_name: str) -> list[Any]:
@@ -235,7 +255,7 @@ class _Handlers:
 
 
 def wire_panel(p: dict[str, Any], method: Any, variant: Any, values: list[Any], status: Any, is_img2img: bool) -> None:
-    """Connect the panel's buttons; `values` are strength, steps, CFG, sampler and schedule."""
+    """Connect the panel's buttons; `values` are strength, steps, CFG, sampler, schedule and shift."""
     shown_outputs = [method, variant, *values, status]
     handle = _Handlers(is_img2img, len(shown_outputs))
     chosen, message = p["chosen"], p["message"]
@@ -244,8 +264,8 @@ def wire_panel(p: dict[str, Any], method: Any, variant: Any, values: list[Any], 
     p["apply"].click(fn=handle.apply, inputs=[chosen], outputs=[*shown_outputs, message], show_progress=False)
     p["refresh"].click(
         fn=handle.refresh,
-        inputs=[chosen, variant, *values[:3]],
-        outputs=[method, chosen, p["lora"], status, message],
+        inputs=[chosen, variant, *values[:3], values[5]],
+        outputs=[method, chosen, p["lora"], status, message, values[5]],
         show_progress=False,
     )
     p["rename"].click(fn=handle.rename, inputs=[chosen, p["new_name"]], outputs=[method, chosen, message])

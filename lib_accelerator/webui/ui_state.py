@@ -1,5 +1,5 @@
-"""What the panel shows for the WebUI's current state: the loaded family and checkpoint, the choices of the
-method and variant boxes, and the values a variant brings to the sliders (as `gr.update`s)."""
+"""What the panel shows for the WebUI's current state: the loaded model and checkpoint, the choices of the
+method and variant boxes, and the values a variant brings to the sliders and the shift box (as `gr.update`s)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import gradio as gr
 
 from lib_accelerator import panel
-from lib_accelerator.families import family_label
+from lib_accelerator.families import LoadedModel, family_label
 from lib_accelerator.presets.catalog import Catalog, Variant
 from lib_accelerator.request import PRESET_LABEL
 from lib_accelerator.webui import hosts, services
@@ -17,6 +17,11 @@ from lib_accelerator.webui import hosts, services
 def current_family() -> str | None:
     """Family of the loaded model, or None while none is loaded (A1111 loads it after the UI starts)."""
     return hosts.current().current_family()
+
+
+def current_model() -> LoadedModel:
+    """What is loaded (family, base variant, precision as far as the host tells); family None while none is."""
+    return hosts.current().what_is_loaded()
 
 
 def checkpoint_hash() -> str:
@@ -52,8 +57,9 @@ def method_choices(loaded: Catalog) -> list[Any]:
     return _choices(choices)
 
 
-def variant_choices(loaded: Catalog, method_id: str, family: str | None) -> list[Any]:
-    pool = panel.variant_pool(loaded, method_id, family)
+def variant_choices(loaded: Catalog, method_id: str, model: LoadedModel | None = None) -> list[Any]:
+    """The method's variants that fit what is loaded (`model`, the current one when not given)."""
+    pool = panel.variant_pool_for(loaded, method_id, model or current_model())
     return _choices([(f"{family_label(v.family)} · {v.label}", v.id) for v in pool])
 
 
@@ -65,14 +71,30 @@ def method_update(value: Any = None) -> Any:
 
 def variant_update(variant: Variant) -> Any:
     """The variant box showing `variant` among the variants of its own method for the loaded family."""
-    return gr.update(choices=variant_choices(services.catalog(), variant.method_id, current_family()), value=variant.id)
+    return gr.update(choices=variant_choices(services.catalog(), variant.method_id), value=variant.id)
+
+
+def shift_shown(variant: Variant | None) -> bool:
+    """The shift box is shown only where it acts: a variant with a shift, on a host that can set it for the loaded
+    model (Forge Neo's shift engines, SD.Next); elsewhere a shift value would only be a warning."""
+    return variant is not None and variant.shift is not None and hosts.current().capabilities().has_shift
+
+
+def shift_update(variant: Variant | None, value: float | None = None) -> Any:
+    """The shift box for `variant`: `value` (a pasted or typed shift) or else the preset's; None for a variant
+    without a shift, so that a hidden box never sends the shift of another variant."""
+    shift = None if variant is None or variant.shift is None else (variant.shift if value is None else value)
+    return gr.update(value=shift, visible=shift_shown(variant))
 
 
 def preset_values(variant: Variant | None) -> list[Any]:
-    """Strength, steps, CFG, sampler and schedule as the variant's preset says (no change for no variant)."""
+    """Strength, steps, CFG, sampler, schedule and shift as the variant's preset says (no change for no variant)."""
     if variant is None:
-        return [gr.update()] * 5
-    return [variant.strength, variant.steps, variant.cfg, PRESET_LABEL, PRESET_LABEL]
+        return [gr.update()] * VALUE_COUNT
+    return [variant.strength, variant.steps, variant.cfg, PRESET_LABEL, PRESET_LABEL, shift_update(variant)]
+
+
+VALUE_COUNT = 6  # strength, steps, CFG, sampler, schedule, shift: the panel's controls after method and variant
 
 
 def shown(variant: Variant | None) -> tuple[Any, Any, Any]:

@@ -6,16 +6,30 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from lib_accelerator import compatibility
 from lib_accelerator.families import family_label
 from lib_accelerator.presets.catalog import Catalog, Variant
+from lib_accelerator.presets.lora_file import LoraFile
 from lib_accelerator.webui import services
-from lib_accelerator.webui.ui_state import current_family
+from lib_accelerator.webui.ui_state import current_model
 
 TEXT: dict[str, tuple[str, str]] = {
     "downloaded": ("downloaded", "ダウンロード済み"),
     "missing": ("not downloaded yet: it is fetched on first use", "未ダウンロード：初回の生成時に取得します"),
     "local": ("your own file in the LoRA folder", "LoRA フォルダにあるあなたのファイル"),
     "local_missing": ("not found in the LoRA folder", "LoRA フォルダに見つかりません"),
+    "no_file": (
+        "No file needed: settings only, for a checkpoint that is distilled itself; nothing is downloaded and no "
+        "LoRA tag is added.",
+        "ファイル不要：それ自体が蒸留済みのチェックポイント向けの設定だけです。"
+        "何もダウンロードせず、LoRA タグも加えません。",
+    ),
+    "nothing_to_download": (
+        "This variant has no file: there is nothing to download.",
+        "このバリアントにはファイルがないため、ダウンロードするものはありません。",
+    ),
+    "files_total": ("{count} files, {size} in all", "{count} ファイル、合計 {size}"),
+    "shift": ("shift {shift:g}", "シフト {shift:g}"),
     "licence": ("licence", "ライセンス"),
     "source": ("source", "配布元"),
     "img2img": (
@@ -75,23 +89,41 @@ def note(text: str, warning: bool = False) -> str:
     return f"<div class='{kind}'>{html.escape(text)}</div>"
 
 
-def _file_line(variant: Variant) -> str:
-    file = variant.file
+def _size(size: int) -> str:
+    return f"{size / 1e6:.0f} MB" if size >= 1e7 else f"{size / 1e6:.2g} MB"
+
+
+def _one_file(file: LoraFile) -> str:
     if file.is_local:
         present = (services.download_options().lora_dir / file.local).is_file()
         return f"<b>{html.escape(file.local)}</b> · {t('local') if present else t('local_missing')}"
     options = services.download_options()
     target = options.lora_dir / str(options.subfolder) / file.save_as
     state = t("downloaded") if target.is_file() else t("missing")
-    size = f"{file.size / 1e6:.0f} MB" if file.size >= 1e7 else f"{file.size / 1e6:.2g} MB"
-    return f"<b>{html.escape(file.save_as)}</b> · {size} · {state}"
+    return f"<b>{html.escape(file.save_as)}</b> · {_size(file.size)} · {state}"
+
+
+def _file_line(variant: Variant) -> str:
+    """Each of the variant's files with its download state (Wan 2.2: both experts), or that it needs none."""
+    if variant.recipe_only:
+        return html.escape(t("no_file"))
+    lines = [_one_file(f) for f in variant.files]
+    if len(variant.files) > 1:
+        lines.append(html.escape(t("files_total", count=len(variant.files), size=_size(variant.size))))
+    return "<br>".join(lines)
 
 
 def _warnings(variant: Variant, values: tuple[Any, Any, Any]) -> list[str]:
     out = []
-    family = current_family()
-    if family and variant.family != family:
-        out.append(t("family", variant=family_label(variant.family), loaded=family_label(family)))
+    model = current_model()
+    if model.family and variant.family != model.family:
+        out.append(t("family", variant=family_label(variant.family), loaded=family_label(model.family)))
+    elif model.family:
+        # Same family, but a base variant or precision the file does not fit (the compatibility table's reason;
+        # English only: it names files and issues).
+        refusal = compatibility.check(variant, model)
+        if refusal:
+            out.append(refusal.removeprefix("Accelerator: "))
     ranges = (("strength", variant.strength_range), ("steps", variant.steps_range), ("cfg", variant.cfg_range))
     for (what, (low, high)), value in zip(ranges, values, strict=True):
         if isinstance(value, (int, float)) and not low - 1e-9 <= value <= high + 1e-9:
@@ -119,6 +151,8 @@ def status_html(
     if method is not None and method.homepage:
         links.append(f'<a href="{html.escape(method.homepage)}" target="_blank" rel="noopener">{t("source")}</a>')
     title = f"{method.name} · {family_label(variant.family)} · {variant.label}" if method else variant.label
+    if variant.shift is not None:  # said also where the host has no shift box: what the file was made for
+        title += f" · {t('shift', shift=variant.shift)}"
     parts = [
         f"<div class='accelerator-title'><b>{html.escape(title)}</b> ({html.escape(variant.id)})</div>",
         f"<div class='accelerator-file'>{_file_line(variant)}</div>",

@@ -15,13 +15,15 @@ from lib_accelerator.webui.log import LOG as log
 
 def _confirm_methods(_p: Any, values: list[str]) -> None:
     loaded = services.catalog()
-    family = hosts.current().current_family()
-    xyz.check_methods(list(values), loaded, family)
-    # Fetch every file the grid will need now, with one progress line, not in the middle of the grid.
+    model = hosts.current().what_is_loaded()
+    # With what is loaded (base variant, precision): a file the host cannot use stops the grid before its first
+    # image, not in the middle of it.
+    xyz.check_methods(list(values), loaded, model)
+    # Fetch every file the grid will need now (both of a two-expert variant), not in the middle of the grid.
     for value in values:
         overrides = xyz.method_overrides(value, loaded)
-        if overrides["enabled"] and family is not None:
-            services.prefetch(overrides, family)
+        if overrides["enabled"] and model.family is not None:
+            services.prefetch(overrides, model)
 
 
 def _confirm_numbers(spec: xyz.AxisSpec) -> Any:
@@ -40,7 +42,7 @@ def _axis_options(grid: Any) -> list[Any]:
         ),
         *(
             grid.AxisOption(spec.label, spec.kind, apply[spec], confirm=_confirm_numbers(spec))
-            for spec in (xyz.STRENGTH, xyz.STEPS, xyz.CFG)
+            for spec in (xyz.STRENGTH, xyz.STEPS, xyz.CFG, xyz.SHIFT)
         ),
     ]
 

@@ -8,7 +8,13 @@ from playwright.sync_api import expect
 
 from tests.browser.webui import EVENT_TIMEOUT_MS, Dropdown
 
-AXES = ("[Accelerator] Method", "[Accelerator] Strength", "[Accelerator] Steps", "[Accelerator] CFG")
+AXES = (
+    "[Accelerator] Method",
+    "[Accelerator] Strength",
+    "[Accelerator] Steps",
+    "[Accelerator] CFG",
+    "[Accelerator] Shift",
+)
 
 
 def test_xyz_plot_lists_the_accelerator_axes(page: Any, e2e_variant: Any) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.contract import webui_env
 
-FIELD_NAMES = ["enabled", "method", "variant", "strength", "steps", "cfg", "sampler", "schedule"]
+FIELD_NAMES = ["enabled", "method", "variant", "strength", "steps", "cfg", "sampler", "schedule", "shift"]
 
 
 @pytest.fixture(scope="module")
@@ -74,13 +74,16 @@ def test_ui_in_the_tabs_runner(webui, gr, loaded, monkeypatch, is_img2img):
     controls = script.controls
     assert controls is not None, "ui() failed inside the WebUI (see the error printed above)"
     assert len(controls) == len(FIELD_NAMES)
-    enabled, method, variant, strength, steps, cfg, sampler, schedule = controls
+    enabled, method, variant, strength, steps, cfg, sampler, schedule, shift = controls
     # A1111: InputAccordion is the class; Forge: a factory function returning an InputAccordionImpl
     accordion_class = getattr(ui_components, "InputAccordionImpl", ui_components.InputAccordion)
     assert isinstance(enabled, accordion_class)
     assert isinstance(enabled, gr.Checkbox) and enabled.value is False
     assert all(isinstance(c, gr.Dropdown) for c in (method, variant, sampler, schedule))
     assert all(isinstance(c, gr.Slider) for c in (strength, steps, cfg))
+    # last, so that older positional API calls keep their meaning; it can hold "no shift"
+    assert isinstance(shift, gr.Number) and shift.value is None
+    assert shift.visible is False  # the start variant (Hyper-SD, no model loaded) has no shift
     assert (script.args_from, script.args_to) == (1, 1 + len(FIELD_NAMES))
     assert runner.inputs[1:] == controls
 
@@ -123,10 +126,12 @@ def test_api_default_args(webui, gr, loaded, monkeypatch, is_img2img):
     ours = defaults[script.args_from : script.args_to]
     assert len(ours) == len(FIELD_NAMES)
     assert ours[0] is False
-    assert ours[6:] == [request.PRESET_LABEL, request.PRESET_LABEL]
+    assert ours[6:8] == [request.PRESET_LABEL, request.PRESET_LABEL]
+    assert ours[8] is None  # the shift: an API call that leaves it out gets the variant's own
     parsed = request.from_script_args(ours)
-    assert parsed.enabled is False
+    assert parsed.enabled is False and parsed.shift is None
     assert parsed.method == ours[1]
+    assert request.from_script_args(ours[:8]) == parsed  # an older client's eight positional args
 
 
 def test_ui_twice_in_one_blocks(webui, gr, loaded):
@@ -204,7 +209,8 @@ def test_infotext_pastes_back_through_the_webui(webui, gr, loaded, catalog, caps
     updates = _registered_fn(blocks, "paste_func")(text)
     assert len(updates) == len(script.infotext_fields)
     pasted = [u.get("value") for u in updates[: len(controls)]]
-    assert pasted == [True, "lightning", plan.variant_id, 0.8, 6, 1.5, "Euler a", "Karras"]
+    assert pasted == [True, "lightning", plan.variant_id, 0.8, 6, 1.5, "Euler a", "Karras", None]
+    assert updates[len(controls) - 1]["visible"] is False  # SDXL-Lightning has no shift: the box is emptied, hidden
 
 
 def test_api_infotext_gives_the_request_the_users_own_settings(
