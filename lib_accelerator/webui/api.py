@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import fields
 from typing import Any
 
@@ -18,6 +19,14 @@ from lib_accelerator.webui import compare, hosts, services
 _SETTINGS = {f.name for f in fields(compare.Settings)}
 
 
+def _begin(state: Any, job: str) -> None:
+    """A1111 and Forge name the job with `job=`; SD.Next's `State.begin(title, task_id, api)` has no such keyword."""
+    if "job" in inspect.signature(state.begin).parameters:
+        state.begin(job=job)
+    else:
+        state.begin(job)
+
+
 def _compare(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008 - FastAPI's idiom
     unknown = sorted(set(payload) - _SETTINGS - {"methods"})
     if unknown:
@@ -30,7 +39,7 @@ def _compare(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B0
     except ValueError as error:
         raise HTTPException(status_code=422, detail=str(error)) from error
     with queue_lock:
-        shared.state.begin(job="accelerator-compare")
+        _begin(shared.state, "accelerator-compare")
         try:
             result = compare.run(settings, payload.get("methods"))
         except ValueError as error:

@@ -19,9 +19,13 @@ from tests.e2e.conftest import WebUI, params
 SEED = 4321
 
 
+# The X/Y/Z script's name in the API: A1111, Forge, reForge, Forge Classic; SD.Next (scripts/xyz_grid.py).
+GRID_SCRIPTS = ("x/y/z plot", "xyz grid script")
+
+
 def _grid_script(webui: WebUI) -> dict[str, Any]:
     info = webui.get("/sdapi/v1/script-info")
-    return next(s for s in info if s["name"] == "x/y/z plot" and not s["is_img2img"])
+    return next(s for s in info if s["name"] in GRID_SCRIPTS and not s["is_img2img"])
 
 
 def _axis_index(grid: dict[str, Any], label: str) -> int:
@@ -32,7 +36,14 @@ def _axis_index(grid: dict[str, Any], label: str) -> int:
 
 # The grid's own options, by the label of its control: the hosts' scripts take different ones in different
 # orders (reForge adds "Draw individual labels", "Skip final grid generation", "Items per grid" after the legend).
-GRID_OPTIONS = {"Draw legend": True, "Include Sub Images": True, "Use text inputs instead of dropdowns": True}
+# SD.Next calls two of them "Include images" and "Use text inputs".
+GRID_OPTIONS = {
+    "Draw legend": True,
+    "Include Sub Images": True,
+    "Include images": True,
+    "Use text inputs instead of dropdowns": True,
+    "Use text inputs": True,
+}
 
 
 def _grid_request(webui: WebUI, methods: str, strengths: str) -> dict[str, Any]:
@@ -48,7 +59,7 @@ def _grid_request(webui: WebUI, methods: str, strengths: str) -> dict[str, Any]:
     payload = {
         "prompt": "a red cube on a table", "seed": SEED, "width": 64, "height": 64, "steps": 3,
         "sampler_name": "Euler a", "cfg_scale": 7, "send_images": True, "save_images": False,
-        "script_name": "x/y/z plot", "script_args": script_args,
+        "script_name": grid["name"], "script_args": script_args,
     }  # fmt: skip
     response = webui.post("/sdapi/v1/txt2img", payload)
     assert response.status_code == 200, response.text[:2000]

@@ -38,7 +38,8 @@ def test_converted_file_changes_the_image_where_the_original_does_not(
     plain = webui.generate(prompt="a red cube on a table ", **settings)
     # The same original file, typed by hand: the WebUI accepts the tag, writes its hash, and skips its keys.
     by_hand = webui.generate(prompt=f"a red cube on a table <lora:{stem}:1>", **settings)
-    assert host_names.lora_named(params(by_hand), stem)
+    # A1111's Lora extension writes its hash all the same; SD.Next names only a network that matched some keys.
+    assert host_names.lora_named(params(by_hand), stem) != (host_names.HOST == "sdnext")
     ignored = np.abs(image_pixels(by_hand) - image_pixels(plain))
     applied = np.abs(image_pixels(accelerated) - image_pixels(plain))
     # Loading a LoRA that matches nothing still sends the model through the LoRA code path, which can move

@@ -163,8 +163,20 @@ class Adapter(A1111Family):
         p.hr_second_pass_steps = plan.steps
         p.hr_sampler_name = plan.sampler
 
+    def stop_job(self, p: Any, message: str) -> None:
+        """SD.Next begins the job after process() and that clears `state.interrupted` (`modules/processing.py:452`,
+        `modules/shared_state.py:200`), so an interrupt from here would not stop it. An empty prompt list ends its
+        batch loop before anything is made (`modules/processing.py:482`): no image, nothing saved."""
+        from modules import shared
+
+        p.comment(message)
+        p.all_prompts = []
+        shared.state.interrupt()
+
     def force_fixed_img2img_steps(self, p: Any) -> bool:
-        return True  # diffusers' img2img runs `steps` over the denoised part; no option to force here
+        # SD.Next itself asks the img2img pipeline for steps / strength, so that exactly `p.steps` run
+        # (8 steps at strength 0.5 became num_inference_steps 17, 8 run: seen in the e2e layer)
+        return True
 
     def start_cfg1_fast_path(self, p: Any) -> bool:
         return False
