@@ -62,8 +62,11 @@ class Result:
 
 
 def _script_args(runner: Any, ours: Any, request: dict[str, Any]) -> tuple[Any, ...]:
-    """Every always-on script's default values, with Accelerator's slot set to `request`."""
+    """Every always-on script's default values, with Accelerator's slot set to `request`. SD.Next's runner keeps
+    fewer inputs than its scripts' slots reach, so the list is padded (those scripts then get their defaults)."""
     values = [0, *(getattr(component, "value", None) for component in runner.inputs[1:])]
+    needed = max([ours.args_to, *(getattr(s, "args_to", 0) or 0 for s in runner.alwayson_scripts)])
+    values += [None] * max(0, needed - len(values))
     values[ours.args_from] = request
     return tuple(values)
 
@@ -89,8 +92,12 @@ def _generate(settings: Settings, seed: int, cell: compare.Cell) -> tuple[Any, f
     p.is_api = True  # the built-in Sampler/Seed scripts would otherwise put their UI defaults back
     p.scripts = runner
     request = cell.request
-    p.script_args = _script_args(runner, _accelerator_script(runner), {"enabled": request.enabled,
-                                 "method": request.method, "variant": request.variant})  # fmt: skip
+    ours = _accelerator_script(runner)
+    wanted = {"enabled": request.enabled, "method": request.method, "variant": request.variant}
+    p.script_args = _script_args(runner, ours, wanted)
+    if isinstance(getattr(p, "per_script_args", None), dict):
+        # SD.Next takes a script's args by its title first (modules/scripts_manager.py:674)
+        p.per_script_args = {**p.per_script_args, ours.title(): [wanted]}
     started = time.perf_counter()
     try:
         processed = processing.process_images(p)

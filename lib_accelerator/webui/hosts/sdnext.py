@@ -163,6 +163,12 @@ class Adapter(A1111Family):
         p.hr_second_pass_steps = plan.steps
         p.hr_sampler_name = plan.sampler
 
+    def forget_previous_cell_loras(self, p: Any) -> None:
+        # SD.Next's LoRA loader writes these (modules/lora/extra_networks_lora.py:72-83) into the dict its X/Y/Z
+        # cells share (`copy(p)`, scripts/xyz_grid.py:327), and leaves them there for a cell without a LoRA.
+        for key in ("LoRA networks", "LoRA hashes"):
+            p.extra_generation_params.pop(key, None)
+
     def stop_job(self, p: Any, message: str) -> None:
         """SD.Next begins the job after process() and that clears `state.interrupted` (`modules/processing.py:452`,
         `modules/shared_state.py:200`), so an interrupt from here would not stop it. An empty prompt list ends its
