@@ -6,6 +6,7 @@ user's own settings, timed, in one labelled grid saved like any X/Y/Z grid. Also
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import random
 import time
@@ -62,13 +63,21 @@ class Result:
 
 
 def _script_args(runner: Any, ours: Any, request: dict[str, Any]) -> tuple[Any, ...]:
-    """Every always-on script's default values, with Accelerator's slot set to `request`. SD.Next's runner keeps
-    fewer inputs than its scripts' slots reach, so the list is padded (those scripts then get their defaults)."""
+    """Every always-on script's default values, with Accelerator's slot set to `request`."""
     values = [0, *(getattr(component, "value", None) for component in runner.inputs[1:])]
-    needed = max([ours.args_to, *(getattr(s, "args_to", 0) or 0 for s in runner.alwayson_scripts)])
-    values += [None] * max(0, needed - len(values))
+    if len(values) < ours.args_to:
+        values = list(_defaults_from_ui(runner))  # a copy: the cached defaults stay as they are
     values[ours.args_from] = request
     return tuple(values)
+
+
+@functools.cache
+def _defaults_from_ui(runner: Any) -> list[Any]:
+    """SD.Next's runner keeps no inputs for the always-on scripts; its API builds their defaults by running each
+    script's `ui()` (`modules/api/script.py` `init_default_script_args`), once per runner, as here."""
+    from modules.api import script as api_script
+
+    return list(api_script.init_default_script_args(runner))
 
 
 def _accelerator_script(runner: Any) -> Any:
