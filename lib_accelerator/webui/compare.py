@@ -139,9 +139,10 @@ def run(settings: Settings, methods: list[str] | None = None) -> Result:
             break
         outputs.append(_generate(settings, seed, cell))
     labels = [compare.label(cell, seconds) for cell, (_, seconds, _) in zip(chosen, outputs, strict=False)]
-    grid = images.image_grid([image for image, _, _ in outputs], rows=1)
+    drawing = hosts.current().grid_drawing()
+    grid = drawing.image_grid([image for image, _, _ in outputs], rows=1)
     width, height = outputs[0][0].size
-    grid = images.draw_grid_annotations(grid, width, height, [[images.GridAnnotation(t)] for t in labels], [[]])
+    grid = drawing.draw_grid_annotations(grid, width, height, [[drawing.GridAnnotation(t)] for t in labels], [[]])
     summary = compare.infotext_line(
         [c.label for c in chosen[: len(outputs)]],
         [c.request.variant for c in chosen[: len(outputs)]],

@@ -157,6 +157,12 @@ class A1111Family:
                 return data.module
         return None
 
+    def grid_drawing(self) -> Any:
+        """The module with the WebUI's `image_grid`, `draw_grid_annotations` and `GridAnnotation` (Compare methods)."""
+        from modules import images
+
+        return images
+
     # --- the processing object ----------------------------------------------------------------------------
     def is_img2img(self, p: Any) -> bool:
         from modules import processing

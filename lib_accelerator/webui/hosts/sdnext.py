@@ -144,6 +144,11 @@ class Adapter(A1111Family):
             module = importlib.import_module(_GRID_CLASSES)
         return module if module is not None and hasattr(module, "AxisOption") else None
 
+    def grid_drawing(self) -> Any:
+        from modules.image import grid  # SD.Next moved the grid helpers out of modules/images.py
+
+        return grid
+
     # --- the processing object ----------------------------------------------------------------------------
     def user_schedule(self, p: Any) -> str | None:
         return None  # no Schedule type: the user's own schedule is the sampler's, i.e. Automatic
