@@ -14,7 +14,6 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from lib_accelerator.names import SAMPLERS
 from tests.browser.conftest import URL
 from tests.browser.webui import (
     EVENT_TIMEOUT_MS,
@@ -27,12 +26,16 @@ from tests.browser.webui import (
     shows,
     switch_tab,
 )
+from tests.e2e import host_names
+from tests.e2e.conftest import WebUI
 
 PROMPT = "a red cube on a table"
 
 
 def _sampler_name(variant: Any) -> str:
-    return next(SAMPLERS[s] for s in variant.samplers if SAMPLERS.get(s))
+    """The sampler the infotext names for the variant on this host (Forge Classic: "Euler SGMUniform")."""
+    wanted = {"sampler": list(variant.samplers), "schedule": list(variant.schedules)}
+    return host_names.expected(wanted, WebUI(os.environ.get("WEBUI_URL", "").rstrip("/"))).sampler
 
 
 def _check_accelerated(infotext: str, variant: Any) -> None:
