@@ -122,8 +122,16 @@ class A1111Family:
         model = self.loaded_model()
         if model is None:
             return LoadedModel(None, host=self.name)
+        family = self.loaded_family()
         name = self.checkpoint_name(model)
-        return LoadedModel(self.loaded_family(), precision=precision_from_name(name), host=self.name)
+        return LoadedModel(family, self.base_variant(family, model, name), self.precision(model, name), self.name)
+
+    def base_variant(self, family: str | None, model: Any, name: str) -> str:
+        """Which checkpoint of the family this is ("" where the host cannot tell, as A1111 cannot)."""
+        return ""
+
+    def precision(self, model: Any, name: str) -> str:
+        return precision_from_name(name)
 
     def current_family(self) -> str | None:
         """Family of the loaded model, or None while none is loaded (the panel asks before any generation)."""

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from lib_accelerator import families
-from lib_accelerator.families import LoadedModel, ModelFlags
+from lib_accelerator.families import ModelFlags
 from lib_accelerator.plan import HostCapabilities, Plan
 from lib_accelerator.webui.hosts.common import A1111Family, has_module
 
@@ -79,15 +79,7 @@ class Adapter(A1111Family):
         engine = type(shared.sd_model).__name__
         return _ENGINE_FAMILIES.get(engine) or super().loaded_family()
 
-    def what_is_loaded(self) -> LoadedModel:
-        model = self.loaded_model()
-        if model is None:
-            return LoadedModel(None, host=self.name)
-        family = self.loaded_family()
-        name = self.checkpoint_name(model)
-        return LoadedModel(family, self._base_variant(family, model, name), self._precision(model, name), self.name)
-
-    def _base_variant(self, family: str | None, model: Any, name: str) -> str:
+    def base_variant(self, family: str | None, model: Any, name: str) -> str:
         args = _dynamic_args()
         if family == families.QWEN_IMAGE:
             # `dynamic_args.edit` is "qwen" and "edit" in the path (loader.py@0a4d9229); 2509/2511 only in the name
@@ -106,7 +98,7 @@ class Adapter(A1111Family):
         unet = getattr(getattr(model, "forge_objects", None), "unet", None)
         return getattr(getattr(unet, "model", None), "diffusion_model", None)
 
-    def _precision(self, model: Any, name: str) -> str:
+    def precision(self, model: Any, name: str) -> str:
         args = _dynamic_args()
         unet_model = getattr(getattr(getattr(model, "forge_objects", None), "unet", None), "model", None)
         found = families.precision_from_dtype(

@@ -27,7 +27,7 @@ import sys
 from typing import Any
 
 from lib_accelerator import families
-from lib_accelerator.families import LoadedModel, ModelFlags
+from lib_accelerator.families import ModelFlags
 from lib_accelerator.names import AUTOMATIC
 from lib_accelerator.plan import HostCapabilities, Plan
 from lib_accelerator.webui.hosts.common import A1111Family, has_module
@@ -115,15 +115,11 @@ class Adapter(A1111Family):
             return None
         return _TYPE_FAMILIES.get(str(shared.sd_model_type)) or families.family_from_flags(self.model_flags(model))
 
-    def what_is_loaded(self) -> LoadedModel:
-        model = self.loaded_model()
-        if model is None:
-            return LoadedModel(None, host=self.name)
-        family = self.loaded_family()
-        name = self.checkpoint_name(model)
-        return LoadedModel(
-            family, _base_variant(family, type(model).__name__, name), _precision(model, name), self.name
-        )
+    def base_variant(self, family: str | None, model: Any, name: str) -> str:
+        return _base_variant(family, type(model).__name__, name)
+
+    def precision(self, model: Any, name: str) -> str:
+        return _precision(model, name)
 
     def has_shift(self) -> bool:
         return True  # every flow-matching scheduler takes `schedulers_shift`; others ignore it
