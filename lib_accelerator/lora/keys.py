@@ -46,9 +46,6 @@ class KeyFormat(str, Enum):
 
 
 HOST_A1111, HOST_FORGE = "a1111", "forge"
-# reForge (3b56b268) hands the file to ldm_patched's `load_lora_for_models`, whose key map takes the dotted diffusers
-# and PEFT spellings too: both layouts of the e2e fixture changed the image there as loaded (tests/hosts/README.md).
-HOST_REFORGE = "reforge"
 
 UNET_ROOTS = frozenset({
     "down_blocks", "mid_block", "up_blocks", "conv_in", "conv_out", "conv_norm_out",
@@ -200,8 +197,7 @@ def detect_key_format(header: SafetensorsHeader) -> KeyFormat:
 def needs_conversion(key_format: KeyFormat, host: str) -> bool:
     """True when `host`'s loader would skip keys of this layout and renaming to kohya form fixes that.
 
-    Hosts other than "forge" and "reforge" get A1111's rules: they are the stricter ones, and kohya names load
-    everywhere. reForge loads DIFFUSERS_DOTTED and PEFT as they are (seen in the e2e layer), so they stay.
+    Hosts other than "forge" get A1111's rules: they are the stricter ones, and kohya names load everywhere.
     DIFFUSERS_DOTTED and PEFT are converted on Forge too: its dotted UNet names exist only in the
     attention-processor spelling, so typical diffusers/PEFT attention keys stay unmatched (see module docstring).
     FLUX_TRANSFORMER and NATIVE_DIT are never converted: A1111 has no FLUX, Qwen-Image or Wan, and A1111's
@@ -209,7 +205,7 @@ def needs_conversion(key_format: KeyFormat, host: str) -> bool:
     Forge maps them for FLUX, and the hosts that run Qwen-Image and Wan (Forge Neo, SD.Next) map their names.
     """
     if key_format in (KeyFormat.DIFFUSERS_DOTTED, KeyFormat.PEFT):
-        return host.lower() != HOST_REFORGE  # what a host loads as it is is not converted
+        return True
     if key_format is KeyFormat.COMPVIS_DOTTED:
         # Forge maps `diffusion_model.<ldm name>` directly; A1111 splits it into the module `diffusion_model`.
         return host.lower() != HOST_FORGE

@@ -28,8 +28,6 @@ SDNEXT_SCHEDULES: dict[str, tuple[str, str] | None] = {
     "Karras": ("Sampler sigma", "karras"),
     "Exponential": ("Sampler sigma", "exponential"),
 }
-# Hosts whose LoRA loader takes the dotted diffusers and PEFT layouts as they are (measured in this layer).
-NATIVE_LAYOUTS = frozenset({"reforge"})
 SDNEXT_FIELDS = {"Sampler spacing": "schedulers_timestep_spacing", "Sampler sigma": "schedulers_sigma"}
 
 

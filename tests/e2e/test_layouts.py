@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,8 +23,6 @@ def layouts(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 def test_converted_file_changes_the_image_where_the_original_does_not(
     webui: WebUI, layouts: list[dict[str, Any]], index: int
 ) -> None:
-    if host_names.HOST in host_names.NATIVE_LAYOUTS:
-        pytest.skip(f"{host_names.HOST} loads these layouts as they are (test_native_layout_is_used_as_it_is)")
     variant = layouts[index]
     stem = variant["file"]["save_as"].removesuffix(".safetensors")
     settings = {"steps": variant["steps"], "cfg_scale": variant["cfg"], "sampler_name": "LCM", "scheduler": "Simple"}
@@ -47,24 +43,3 @@ def test_converted_file_changes_the_image_where_the_original_does_not(
     print(f"{variant['id']}: unconverted max {ignored.max()} mean {ignored.mean():.3f}; "
           f"converted max {applied.max()} mean {applied.mean():.3f}")  # fmt: skip
     assert ignored.mean() < 0.5 and applied.mean() > 10 * max(ignored.mean(), 0.05)
-
-
-@pytest.mark.parametrize("index", [0, 1], ids=["diffusers", "peft"])
-def test_native_layout_is_used_as_it_is(webui: WebUI, layouts: list[dict[str, Any]], index: int) -> None:
-    """Where the host's loader takes the layout (reForge), the file is not converted: the tag names it, and it
-    changes the image as it is."""
-    if host_names.HOST not in host_names.NATIVE_LAYOUTS:
-        pytest.skip(f"{host_names.HOST} skips these layouts' keys: they are converted (the test above)")
-    variant = layouts[index]
-    stem = variant["file"]["save_as"].removesuffix(".safetensors")
-    accelerated = webui.generate(alwayson_scripts=accelerate(variant=variant["id"]))
-    assert host_names.lora_named(params(accelerated), stem), params(accelerated)
-    assert accelerated["info"]["all_prompts"][0].endswith(f"<lora:{stem}:1>")
-    assert not list(Path(os.environ["ACC_E2E_LORA_DIR"]).rglob(f"{stem}-kohya.safetensors"))
-    names = host_names.expected(variant, webui)
-    plain = webui.generate(
-        prompt="a red cube on a table ", steps=variant["steps"], cfg_scale=variant["cfg"], **names.fields
-    )
-    applied = np.abs(image_pixels(accelerated) - image_pixels(plain))
-    print(f"{variant['id']}: as it is, max {applied.max()} mean {applied.mean():.3f}")
-    assert applied.mean() > 0.5

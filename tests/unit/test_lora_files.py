@@ -245,7 +245,6 @@ def test_inspect_lora_sums_it_up(tmp_path: Path) -> None:
     assert info.keys.key_format is KeyFormat.DIFFUSERS_DOTTED
     assert info.family.family == SDXL
     assert info.needs_conversion(HOST_A1111) and info.needs_conversion(HOST_FORGE)
-    assert not info.needs_conversion("reforge")  # ldm_patched's key map takes these as they are
     assert info.mismatch_message(SDXL) is None
     message = info.mismatch_message(SD15)
     assert message is not None and "for SDXL, but the loaded model is SD 1.5" in message

@@ -6,7 +6,6 @@ from lib_accelerator.lora.header import read_header
 from lib_accelerator.lora.keys import (
     HOST_A1111,
     HOST_FORGE,
-    HOST_REFORGE,
     KeyFormat,
     classify_keys,
     detect_key_format,
@@ -122,20 +121,19 @@ def test_a_file_without_lora_keys_is_unknown() -> None:
 
 
 @pytest.mark.parametrize(
-    ("key_format", "a1111", "forge", "reforge"),
+    ("key_format", "a1111", "forge"),
     [
-        (KeyFormat.KOHYA, False, False, False),
-        (KeyFormat.DIFFUSERS_DOTTED, True, True, False),
-        (KeyFormat.PEFT, True, True, False),
-        (KeyFormat.COMPVIS_DOTTED, True, False, True),
-        (KeyFormat.FLUX_TRANSFORMER, False, False, False),
-        (KeyFormat.UNKNOWN, False, False, False),
+        (KeyFormat.KOHYA, False, False),
+        (KeyFormat.DIFFUSERS_DOTTED, True, True),
+        (KeyFormat.PEFT, True, True),
+        (KeyFormat.COMPVIS_DOTTED, True, False),
+        (KeyFormat.FLUX_TRANSFORMER, False, False),
+        (KeyFormat.UNKNOWN, False, False),
     ],
 )
-def test_needs_conversion(key_format: KeyFormat, a1111: bool, forge: bool, reforge: bool) -> None:
+def test_needs_conversion(key_format: KeyFormat, a1111: bool, forge: bool) -> None:
     assert needs_conversion(key_format, HOST_A1111) is a1111
     assert needs_conversion(key_format, HOST_FORGE) is forge
     assert needs_conversion(key_format, "Forge") is forge
-    assert needs_conversion(key_format, HOST_REFORGE) is reforge
     # A host we do not know gets the strict rules: kohya names load everywhere.
-    assert needs_conversion(key_format, "some-new-webui") is a1111
+    assert needs_conversion(key_format, "reforge") is a1111

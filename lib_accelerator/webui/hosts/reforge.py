@@ -23,7 +23,7 @@ def detect() -> bool:
 
 class Adapter(A1111Family):
     name = "reforge"
-    lora_loader = "reforge"  # lora/keys.py: loads the dotted diffusers and PEFT layouts as they are
+    lora_loader = "ldm_patched"
 
     def skips_uncond_at_cfg1(self) -> bool:
         return True
