@@ -16,6 +16,7 @@ What differs from A1111 (file:line at 1f95d717):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from lib_accelerator.names import AUTOMATIC
@@ -66,7 +67,12 @@ class Adapter(A1111Family):
 
         return frozenset(s.name for s in sd_samplers_kdiffusion.samplers_data_k_diffusion) | {"LCM", "TCD"}
 
+    def schedule_labels(self) -> frozenset[str] | None:
+        return frozenset(_option_label(v) for v in self._option_values()) | frozenset(_NAMED_SCHEDULES)
+
     def capabilities(self) -> HostCapabilities:
+        """A1111's, plus which schedules each sampler takes: the option's for the k-diffusion ones, and a named
+        schedule only where Classic has a sampler of that name."""
         names = self.sampler_names()
         option_labels = frozenset(_option_label(v) for v in self._option_values())
         k_samplers = self._k_diffusion_samplers()
@@ -76,17 +82,7 @@ class Adapter(A1111Family):
             | {label for label in _NAMED_SCHEDULES if self._combined(sampler, label, names)}
             for sampler in names
         }
-        base = super().capabilities()
-        return HostCapabilities(
-            name=base.name,
-            samplers=names,
-            schedulers=option_labels | frozenset(_NAMED_SCHEDULES),
-            skips_uncond_at_cfg1=base.skips_uncond_at_cfg1,
-            has_hr_cfg=base.has_hr_cfg,
-            has_distilled_cfg=base.has_distilled_cfg,
-            lora_loader=base.lora_loader,
-            sampler_schedules=takes,
-        )
+        return replace(super().capabilities(), sampler_schedules=takes)
 
     def user_schedule(self, p: Any) -> str | None:
         from modules import shared

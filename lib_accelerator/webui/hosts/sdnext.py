@@ -29,7 +29,7 @@ from typing import Any
 from lib_accelerator import families
 from lib_accelerator.families import ModelFlags
 from lib_accelerator.names import AUTOMATIC
-from lib_accelerator.plan import HostCapabilities, Plan
+from lib_accelerator.plan import Plan
 from lib_accelerator.webui.hosts.common import A1111Family, has_module
 
 PRECEDENCE = 40
@@ -76,16 +76,6 @@ class Adapter(A1111Family):
 
     def skips_uncond_at_cfg1(self) -> bool:
         return True
-
-    def capabilities(self) -> HostCapabilities:
-        return HostCapabilities(
-            name=self.name,
-            samplers=self.sampler_names(),
-            schedulers=self.schedule_labels(),
-            skips_uncond_at_cfg1=True,
-            lora_loader=self.lora_loader,
-            has_shift=self.has_shift(),
-        )
 
     def samples_with_k_diffusion(self) -> bool:
         return False
