@@ -7,7 +7,7 @@ schedule name in a Plan is one that the running host listed in its `HostCapabili
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lib_accelerator import compatibility, infotext
 from lib_accelerator.compatibility import PlanError, Resolution
@@ -187,6 +187,8 @@ def make_plan(
             *shift_notes,
             *_range_warnings(request, variant),
         ),
-        infotext=infotext.encode(request, variant.id),
+        # A shift the plan does not set (the variant has none, or this WebUI cannot set it) did not make the
+        # image, so PNG info must not say it did: pasted back, it would claim a setting that was never used.
+        infotext=infotext.encode(request if shift is not None else replace(request, shift=None), variant.id),
         shift=shift,
     )

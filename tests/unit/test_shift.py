@@ -58,7 +58,14 @@ def test_no_shift_where_the_host_cannot_set_it():
 def test_no_shift_where_the_variant_has_none():
     plan = plan_for(Request(True, "lightning", shift=3), "sdxl", replace(FORGE, has_shift=True))
     assert plan.shift is None and any("has no shift" in w for w in plan.warnings)
+    assert "Accelerator shift" not in plan.infotext  # asked for, but not set: the image was made without it
     assert plan_for(Request(True, "lightning"), "sdxl", FORGE).shift is None
+
+
+def test_a_shift_the_host_cannot_set_stays_out_of_the_infotext():
+    plan = plan_for(Request(True, "qwen_lightning", shift=4), LoadedModel("qwen_image", "original"), NEO_QWEN)
+    assert plan.shift is None and "Accelerator shift" not in plan.infotext
+    assert plan.infotext["Accelerator"] == "qwen-image-lightning-4step"
 
 
 def test_recipe_only_plan_adds_no_tag_but_sets_everything_else():
