@@ -51,6 +51,7 @@ class Edits:
     cfg: float
     sampler: str = ""
     schedule: str = ""
+    shift: float | None = None  # None: the base's own; kept only where the base has a shift to edit
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ def recipe_data(
         "sources": {"settings": f"your recipe, made from {base.id}"},
     }
     variant.update(_carried(base))
+    if base.shift is not None and edits.shift is not None:
+        variant["shift"] = float(edits.shift)
     return {
         "schema_version": SCHEMA_VERSION,
         "id": METHOD_PREFIX + key.replace("-", "_"),

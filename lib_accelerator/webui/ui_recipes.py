@@ -69,14 +69,6 @@ def _number_or_none(value: Any) -> float | None:
     return None if value in (None, "") else float(value)
 
 
-def _keep_shift(data: dict[str, Any], preset_shift: float | None, shown: Any) -> None:
-    """The panel's shift into the new recipe's variant. `recipes.Edits` has no shift (the core keeps the base's),
-    so a shift the user edited is written here; only a variant with a shift has one to edit."""
-    if preset_shift is None or shown in (None, ""):
-        return
-    data["variants"][0]["shift"] = float(shown)
-
-
 def build_panel(elem_id: Callable[[str], str], proposal: recipes.Recipe | None) -> dict[str, Any]:
     """The "My recipes" accordion; its components by name."""
     with gr.Accordion(
@@ -155,10 +147,11 @@ class _Handlers:
             return [gr.update(), gr.update(), gr.update(), note(t("unknown", id=variant_id), True)]
         checkpoint = checkpoint_hash() if tie else ""
         file = local_lora_file(str(lora)) if lora and lora != METHOD_FILE else None
-        edits = recipes.Edits(float(strength), int(steps), float(cfg), str(sampler or ""), str(schedule or ""))
+        edits = recipes.Edits(
+            float(strength), int(steps), float(cfg), str(sampler or ""), str(schedule or ""), _number_or_none(shift)
+        )
         try:
             data = recipes.recipe_data(str(name), base_method, base, edits, checkpoint=checkpoint, file=file)
-            _keep_shift(data, base.shift, shift)
             recipe = recipes.save(recipe_folder(), data, _taken(recipe_folder()))
         except (recipes.RecipeError, PresetError, OSError) as error:
             return [gr.update(), gr.update(), gr.update(), note(str(error), True)]

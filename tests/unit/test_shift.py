@@ -114,3 +114,17 @@ def test_a_recipe_made_from_a_wan_or_recipe_only_variant_keeps_its_files_and_shi
     assert turbo is not None and distilled is not None
     mine = parse_method(recipes.recipe_data("My Turbo", distilled, turbo, recipes.Edits(1.0, 8, 1.0)), "t.json")
     assert mine.variants[0].recipe_only and mine.variants[0].steps == 8
+
+
+def test_a_recipe_keeps_the_users_shift_where_the_base_has_one():
+    method = CATALOG.method("wan22_lightning")
+    base = CATALOG.variant("wan22-t2v-a14b-lightning-4step")
+    assert method is not None and base is not None
+    data = recipes.recipe_data("My Wan 7", method, base, recipes.Edits(1.0, 4, 1.0, shift=7))
+    assert parse_method(data, "mine.json").variants[0].shift == 7.0
+    lightning = CATALOG.method("lightning")
+    sdxl = CATALOG.variant("sdxl-lightning-4step")
+    assert lightning is not None and sdxl is not None
+    # a base without a shift has none to edit: a stray value from the panel is not kept
+    data = recipes.recipe_data("My XL", lightning, sdxl, recipes.Edits(1.0, 4, 1.0, shift=7))
+    assert parse_method(data, "xl.json").variants[0].shift is None
