@@ -3,17 +3,26 @@ by which Forge Neo finds the second from the first."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from lib_accelerator.download.ensure import DownloadOptions, Progress, ensure_file, find_present
 from lib_accelerator.presets.lora_file import LoraFile
 
-__all__ = ["ensure_files", "find_all_present"]
+__all__ = ["FileProgress", "ensure_files", "find_all_present"]
+
+# (file, its number among the variant's files from 1, how many files, bytes done, bytes of this file)
+FileProgress = Callable[[LoraFile, int, int, int, int], None]
 
 
 def ensure_files(
-    files: tuple[LoraFile, ...], options: DownloadOptions, *, fetch_hint: str = "", progress: Progress | None = None
+    files: tuple[LoraFile, ...],
+    options: DownloadOptions,
+    *,
+    fetch_hint: str = "",
+    progress: FileProgress | None = None,
 ) -> tuple[Path, ...]:
     """`ensure_file` for every file of a variant (Wan 2.2's two experts), in order: each is locked, resumed and
     verified on its own, so a failure on the second keeps the first. A recipe-only variant has none.
@@ -26,7 +35,15 @@ def ensure_files(
         if _twins(files, found):
             return tuple(p for p in found if p is not None)
         options = replace(options, reuse_existing=False)
-    return tuple(ensure_file(f, options, fetch_hint=fetch_hint, progress=progress) for f in files)
+    return tuple(
+        ensure_file(f, options, fetch_hint=fetch_hint, progress=_for_file(progress, f, i, len(files)))
+        for i, f in enumerate(files, start=1)
+    )
+
+
+def _for_file(progress: FileProgress | None, file: LoraFile, number: int, count: int) -> Progress | None:
+    """`ensure_file`'s (done, total) callback, told which of the variant's files it is about."""
+    return None if progress is None else partial(progress, file, number, count)
 
 
 def _twins(files: tuple[LoraFile, ...], paths: list[Path | None]) -> bool:

@@ -8,7 +8,6 @@ The generation hooks are in `generation.py`; what differs between WebUIs is in `
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from lib_accelerator import request as request_module
 from lib_accelerator.download import ensure as download
 from lib_accelerator.download import variant_files
 from lib_accelerator.download.hashcache import CACHE_NAME, HashCache
+from lib_accelerator.download.variant_files import FileProgress
 from lib_accelerator.families import LoadedModel
 from lib_accelerator.plan import resolve_variant
 from lib_accelerator.presets import catalog as catalog_module
@@ -60,10 +60,6 @@ def prefetch(overrides: dict[str, Any], loaded: LoadedModel | str) -> Variant:
     return variant
 
 
-# (file, its number among the variant's files from 1, how many files, bytes done, bytes of this file)
-FileProgress = Callable[[LoraFile, int, int, int, int], None]
-
-
 def _progress_text(file: LoraFile, number: int, count: int, done: int, total: int) -> str:
     percent = 100 * done // total if total else 0
     of = f" (file {number} of {count})" if count > 1 else ""
@@ -72,25 +68,6 @@ def _progress_text(file: LoraFile, number: int, count: int, done: int, total: in
 
 def _show_progress(file: LoraFile, number: int, count: int, done: int, total: int) -> None:
     hosts.current().set_progress_text(_progress_text(file, number, count, done, total))
-
-
-def _per_file(files: tuple[LoraFile, ...], report: FileProgress) -> download.Progress:
-    """One progress callback for `ensure_files` that says which file it is about.
-
-    `ensure_files` takes one callback for all files and reports (done, total) of the file at hand, ending each
-    file with done == total (also for a file that was already there); so the file after one that reported its
-    end is the next one. A file that reports nothing at all (another process finished it while this one waited
-    on its lock) leaves the next file's lines under the previous name, which costs a wrong label, no bytes."""
-    state = {"index": 0, "finished": False}
-
-    def advance(done: int, total: int) -> None:
-        if state["finished"] and state["index"] < len(files) - 1:
-            state["index"] += 1
-        index = state["index"]
-        state["finished"] = done >= total
-        report(files[index], index + 1, len(files), done, total)
-
-    return advance
 
 
 def _local_path(file: LoraFile, options: download.DownloadOptions) -> Path:
@@ -137,7 +114,7 @@ def variant_paths(variant: Variant, progress: FileProgress | None = None) -> tup
             f"`python -m lib_accelerator fetch {variant.id} --lora-dir {options.lora_dir}`"
         )
     paths = variant_files.ensure_files(
-        variant.files, options, fetch_hint=variant.id, progress=_per_file(variant.files, progress or _show_progress)
+        variant.files, options, fetch_hint=variant.id, progress=progress or _show_progress
     )
     hosts.current().refresh_lora_list()
     return paths

@@ -148,3 +148,19 @@ def test_fetch_and_verify_from_the_command_line(fake_hub, two_experts, tmp_path,
     assert "ok     wan-test-4step (high_noise)" in out and "ok     wan-test-4step (low_noise)" in out
     assert main([*common, "verify", "wan_test", *where]) == 0
     assert capsys.readouterr().out.count("ok     wan-test-4step") == 2
+
+
+def test_progress_names_the_file_it_is_about(fake_hub, two_experts, tmp_path):
+    """Each report says which file and which of how many, also when the first was already there."""
+    files, data = two_experts
+    lora_dir = tmp_path / "lora"
+    ensure_files(files[:1], options_for(fake_hub, lora_dir))  # the high-noise expert is on disk already
+    seen: list[tuple[str, int, int, int, int]] = []
+    ensure_files(files, options_for(fake_hub, lora_dir), progress=lambda f, *rest: seen.append((f.save_as, *rest)))
+    assert {(name, number, count) for name, number, count, _, _ in seen} <= {
+        ("accel-" + HIGH, 1, 2),
+        ("accel-" + LOW, 2, 2),
+    }
+    low = [(done, total) for name, _, _, done, total in seen if name == "accel-" + LOW]
+    assert low and low[-1] == (len(data[LOW]), len(data[LOW]))  # the second file's bytes under its own name
+    assert all(total == len(data[LOW]) for _, total in low)
