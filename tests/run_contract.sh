@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the contract tests (tests/contract) against every WebUI checkout found on this machine, each in its
-# own venv with WEBUI_ROOT set: A1111 v1.10.1, A1111 v1.9.4 and Forge as laid out by the webui-harness
+# own venv with WEBUI_ROOT set: A1111 v1.10.1, A1111 v1.9.4, Forge, reForge (main and gradio4_main) and Forge
+# Classic as laid out by the webui-harness and tests/hosts
 # (ACC_ROOT, default ~/webui-harness). One summary line per checkout; exit status 1 if any run failed.
 # A checkout that is absent is skipped with a message. Takes no arguments; PYTEST_ADDOPTS is honoured.
 set -uo pipefail
@@ -18,6 +19,7 @@ checkouts=(
   "a1111-1.9.4|$acc_root/webui-1.9.4|$acc_root/venv/bin/python"
   "forge|$acc_root/forge|$acc_root/forge-venv/bin/python"
   "reforge|$acc_root/reforge|$acc_root/reforge-venv/bin/python"
+  "reforge-gradio4|$acc_root/reforge-g4|$acc_root/reforge-g4-venv/bin/python"
   "forge-classic|$acc_root/forge-classic|$acc_root/forge-classic-venv/bin/python"
 )
 

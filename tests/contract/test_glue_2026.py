@@ -152,7 +152,7 @@ def test_the_apis_infotext_with_a_shift_is_read_without_error(webui, gr, loaded,
     mark; with the box's empty start value it skips the box instead (on gradio 4 too), so the request gets the
     variant's own shift (an API call gives `shift` as an argument), and the rest of the panel as pasted."""
     from modules import infotext_utils
-    from modules.api import api, models
+    from modules.api import models
 
     loaded_as(LoadedModel(Z_IMAGE, "turbo"), has_shift=True)
     runner, script = _runner_for(loaded, False, monkeypatch)
@@ -163,7 +163,7 @@ def test_the_apis_infotext_with_a_shift_is_read_without_error(webui, gr, loaded,
     text = f"a cat\nSteps: 9, Sampler: Euler, CFG scale: 1, Seed: 1, Accelerator: {Z_TURBO}, Accelerator shift: 7"
     body = models.StableDiffusionTxt2ImgProcessingAPI(infotext=text)
     mentioned: dict[int, object] = {}
-    api.Api.apply_infotext(None, body, "txt2img", script_runner=runner, mentioned_script_args=mentioned)
+    webui_env.api_apply_infotext(body, runner, mentioned)
     ours = {index - script.args_from: value for index, value in mentioned.items()}
     assert ours[0] is True and ours[2] == Z_TURBO
     assert SHIFT_INDEX not in ours

@@ -220,7 +220,7 @@ def test_api_infotext_gives_the_request_the_users_own_settings(
     after the WebUI's own (as modules/ui.py lists them), must give the request the user's own steps, CFG,
     sampler and schedule from `Accelerator base`, and the prompt without the recorded tag."""
     from modules import infotext_utils, processing, sd_samplers, shared
-    from modules.api import api, models
+    from modules.api import models
 
     from lib_accelerator.plan import GenerationContext, make_plan, resolve_variant
     from lib_accelerator.request import Request
@@ -249,7 +249,7 @@ def test_api_infotext_gives_the_request_the_users_own_settings(
     monkeypatch.setitem(infotext_utils.paste_fields, "txt2img", {"fields": [*main, *runner.infotext_fields]})
     body = models.StableDiffusionTxt2ImgProcessingAPI(infotext=text)
     mentioned: dict[int, object] = {}
-    api.Api.apply_infotext(None, body, "txt2img", script_runner=runner, mentioned_script_args=mentioned)
+    webui_env.api_apply_infotext(body, runner, mentioned)
 
     assert (body.steps, body.cfg_scale, body.sampler_name, body.scheduler) == (30, 7.0, "DPM++ 2M", "Karras")
     assert "<lora:" not in body.prompt.replace("<lora:someone_else:0.5>", ""), body.prompt

@@ -106,7 +106,10 @@ step "builtin extension installers (+ joblib)"
 # would pull numpy 2 + opencv 5 and break scikit-image). GitHub wheels they try fail, non-fatally.
 CONF="$ACC_ROOT/reforge-constraints-ext.txt"
 printf '%s\n%s\nnumpy==1.26.4\n' "$TORCH_PIN" "$TORCHVISION_PIN" > "$CONF"
-ext_ok() { "$REFORGE_VENV/bin/python" -c "import numpy, skimage, cv2, joblib, pydantic; assert numpy.__version__ == '1.26.4'; assert pydantic.VERSION == '1.10.15'" 2>/dev/null; }
+# main pins pydantic 1.10.15 (a GitHub wheel, replaced above); gradio4_main pins pydantic 2 from PyPI.
+PYDANTIC_WANTED=$(sed -n 's/^pydantic==\([0-9.]*\).*/\1/p' "$REQ" | head -n 1)
+PYDANTIC_WANTED=${PYDANTIC_WANTED:-1.10.15}
+ext_ok() { "$REFORGE_VENV/bin/python" -c "import numpy, skimage, cv2, joblib, pydantic; assert numpy.__version__ == '1.26.4'; assert pydantic.VERSION == '$PYDANTIC_WANTED'" 2>/dev/null; }
 if [[ ! -f $REFORGE_VENV/.acceptance-ext-installers ]] || ! ext_ok; then
   export PIP_CONSTRAINT="$CONF"
   "${PIP[@]}" install -q --prefer-binary joblib -r "$REFORGE/extensions-builtin/sd_forge_controlnet/requirements.txt" \
@@ -119,7 +122,7 @@ if [[ ! -f $REFORGE_VENV/.acceptance-ext-installers ]] || ! ext_ok; then
   unset PIP_CONSTRAINT
   touch "$REFORGE_VENV/.acceptance-ext-installers"
 fi
-ext_ok || die "numpy/skimage/cv2/joblib/pydantic 1.10.15 not importable together in $REFORGE_VENV"
+ext_ok || die "numpy/skimage/cv2/joblib/pydantic $PYDANTIC_WANTED not importable together in $REFORGE_VENV"
 
 step "import check"
 (cd "$REFORGE" && "$REFORGE_VENV/bin/python" - <<'PY'
