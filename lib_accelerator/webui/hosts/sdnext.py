@@ -16,6 +16,12 @@ What differs from A1111 (file:line at 058a7f0c):
   `shared.sd_model` loads a model when none is loaded, so `shared.sd_loaded` is asked first.
 - LoRAs: the built-in loader (`modules/lora/`), files under `cmd_opts.lora_dir`; kohya keys load, dotted diffusers
   and PEFT keys of the harness's SD 1.5 files logged an error and changed nothing (so A1111's conversion rules hold).
+  Qwen-Image and Wan are not in its native list (`modules/lora/lora_overrides.py:24-35,73-74`): their files go
+  through diffusers' `load_lora_weights`, which converts the Lightning layouts itself (seen in the e2e layer).
+  Wan's two experts are `transformer` (high noise) and `transformer_2` (low noise); a tag whose name has "_high"
+  loads into the first only, "_low" into the second (`modules/lora/extra_networks_lora.py:133-147`,
+  `modules/lora/lora_diffusers.py:27-37`), and only the experts the `model_wan_stage` option names are loaded
+  (`pipelines/model_wanai.py:34-47`, default "low noise"). So each loaded expert gets its own file's tag.
 - X/Y/Z: the axis list lives in `scripts/xyz/xyz_grid_classes.py` (`axis_options`, `AxisOption`), shared by the
   two grid scripts; labels are "[Group] Name", which "[Accelerator] Method" fits.
 - Diffusers pipelines skip the unconditional pass at CFG <= 1 (`do_classifier_free_guidance`).
@@ -30,6 +36,8 @@ from lib_accelerator import families
 from lib_accelerator.families import ModelFlags
 from lib_accelerator.names import AUTOMATIC
 from lib_accelerator.plan import Plan
+from lib_accelerator.presets.files import HIGH_NOISE, LOW_NOISE
+from lib_accelerator.prompt import remove_lora_tag, set_lora_tag
 from lib_accelerator.webui.hosts.common import A1111Family, has_module
 
 PRECEDENCE = 40
@@ -43,6 +51,8 @@ SCHEDULE_FIELDS: dict[str, dict[str, str]] = {
     "Normal": {"schedulers_timestep_spacing": "linspace"},
     "Karras": {"schedulers_sigma": "karras"},
     "Exponential": {"schedulers_sigma": "exponential"},
+    # `use_beta_sigmas` of the scheduler (FlowMatch Euler has it), `modules/sd_samplers_diffusers.py:470-472`
+    "Beta": {"schedulers_sigma": "betas"},
 }
 TCD_GAMMA_FIELD = "scheduler_eta"  # the TCD scheduler's gamma, passed to the pipeline as `eta`
 TCD_DEFAULT_GAMMA = 0.3
@@ -149,6 +159,15 @@ class Adapter(A1111Family):
             p.schedulers_shift = plan.shift
             p.schedulers_dynamic_shift = False
 
+    def apply_plan(self, p: Any, plan: Plan) -> None:
+        super().apply_plan(p, plan)
+        names = expert_lora_names(self.loaded_model(), plan.lora_name)
+        if names != (plan.lora_name,):
+            for field in ("all_prompts", "all_hr_prompts"):
+                prompts = getattr(p, field, None)
+                if prompts:
+                    setattr(p, field, [_retag(text, plan.lora_name, names, plan.strength) for text in prompts])
+
     def set_hires(self, p: Any, plan: Plan) -> None:
         # SD.Next's second pass reuses the first pass's prompts and schedule fields (`modules/processing_diffusers.py`).
         p.hr_second_pass_steps = plan.steps
@@ -180,6 +199,27 @@ class Adapter(A1111Family):
 
     def cancel_cfg1_fast_path(self, p: Any) -> None:
         return None
+
+
+def expert_lora_names(model: Any, name: str) -> tuple[str, ...]:
+    """The LoRA names to tag for a Wan 2.2 file pair: the high-noise file for the loaded `transformer`, its
+    low-noise twin (the preset guarantees the names differ only there) for the loaded `transformer_2`. Any other
+    name, or a model without experts, is tagged as it is."""
+    if HIGH_NOISE not in name or not (hasattr(model, "transformer") and hasattr(model, "transformer_2")):
+        return (name,)
+    experts = (
+        (name, getattr(model, "transformer", None)),
+        (name.replace(HIGH_NOISE, LOW_NOISE), getattr(model, "transformer_2", None)),
+    )
+    return tuple(tagged for tagged, expert in experts if expert is not None) or (name,)
+
+
+def _retag(text: str, primary: str, names: tuple[str, ...], strength: float) -> str:
+    if primary not in names:
+        text = remove_lora_tag(text, primary)  # that expert is not loaded: SD.Next would log it as not loaded
+    for name in names:
+        text = set_lora_tag(text, name, strength)
+    return text
 
 
 def _base_variant(family: str | None, pipeline: str, name: str) -> str:
