@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from lib_accelerator import families
+from lib_accelerator.compatibility import PlanError
 from lib_accelerator.families import LoadedModel
 from lib_accelerator.plan import GenerationContext, make_plan, resolve_variant
 from lib_accelerator.presets.catalog import builtin_presets_dir, load_catalog
@@ -93,3 +94,13 @@ def test_apply_plan_tags_the_low_noise_twin_on_a_combined_wan(monkeypatch: pytes
     assert p.all_prompts == [f"a cube <lora:{HIGH}:1> <lora:{LOW}:1>"]
     assert (p.steps, p.cfg_scale, p.schedulers_shift, p.schedulers_timestep_spacing) == (4, 1.0, 5.0, "trailing")
 
+
+def test_chroma_is_its_own_family_and_gets_no_flux_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    fake = SimpleNamespace(sd_model_type="chroma", sd_loaded=True, sd_model=SimpleNamespace())
+    monkeypatch.setitem(sys.modules, "modules", SimpleNamespace(shared=fake))
+    monkeypatch.setitem(sys.modules, "modules.shared", fake)
+    assert sdnext.Adapter().loaded_family() == families.CHROMA
+    with pytest.raises(PlanError, match="has no file for Chroma models"):
+        resolve_variant(CATALOG, Request(True, "hyper_sd_dit", "hyper-flux1-dev-8step"), LoadedModel(families.CHROMA))

@@ -57,7 +57,7 @@ SCHEDULE_FIELDS: dict[str, dict[str, str]] = {
 TCD_GAMMA_FIELD = "scheduler_eta"  # the TCD scheduler's gamma, passed to the pipeline as `eta`
 TCD_DEFAULT_GAMMA = 0.3
 # shared.sd_model_type -> flags of the families Accelerator knows
-_TYPE_FLAGS = {"sd": "is_sd1", "sdxl": "is_sdxl", "sd3": "is_sd3", "f1": "is_flux", "chroma": "is_flux"}
+_TYPE_FLAGS = {"sd": "is_sd1", "sdxl": "is_sdxl", "sd3": "is_sd3", "f1": "is_flux"}
 _GRID_CLASSES = "scripts.xyz.xyz_grid_classes"
 # shared.sd_model_type -> the families beyond A1111's flags
 _TYPE_FAMILIES = {
@@ -65,6 +65,10 @@ _TYPE_FAMILIES = {
     "wanai": families.WAN22,
     "zimage": families.Z_IMAGE,
     "f2": families.FLUX2,
+    # Chroma is a ChromaPipeline here, not a FLUX.1 one (`modules/modeldata.py:46-49`), with a LoRA adapter of
+    # its own (`modules/lora/lora_load.py:26`, `pipelines/chroma/chroma_lora.py`): no FLUX.1 speed LoRA is known
+    # to fit it, so it is its own family and the FLUX.1 files are refused by name there.
+    "chroma": families.CHROMA,
 }
 
 
