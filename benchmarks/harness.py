@@ -1,19 +1,23 @@
 """One real WebUI with Accelerator (and, for benchmarks, a timing probe) installed, isolated from other runs.
 
-Built on tests/e2e/stack.py (make_fixture, snapshot, install_extension, start_webui, stop_webui) with one
-difference: the WebUI gets its own `--data-dir` (extensions folder, config.json, outputs) and reads models from
-the harness's `--models-dir`. Several engineers start WebUIs from the same harness tree at once; a shared
+Built on tests/e2e/stack.py (make_fixture, snapshot, install_extension, start_webui, stop_webui, and its HOSTS
+table for each host's flags) with one difference: the WebUI gets its own `--data-dir` (extensions folder,
+config.json, outputs) and reads models from the harness's folders, named the way `stack.own_data_flags` names them
+for that host. Several engineers start WebUIs from the same harness tree at once; a shared
 `extensions/sd-webui-accelerator` link or config.json would let one run switch another's extension or options.
 
-    python -m benchmarks.harness pytest [--host a1111|forge] [--port N] -- tests/e2e/test_fast_path.py -s
+    python -m benchmarks.harness pytest [--host a1111|forge|reforge|forge_classic|sdnext] [--port N] -- \
+        tests/e2e/test_fast_path.py -s
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,11 +38,61 @@ if str(REPO) not in sys.path:
 from tests.e2e import stack  # noqa: E402
 from tests.fakehub.server import FakeHub  # noqa: E402
 
-PORTS = {"a1111": 7885, "forge": 7886}  # never 7871/7881/7893/7894: other engineers' WebUIs use them
+# Never 7871-7879 (the e2e stack's hosts) or 7881/7893/7894: other engineers' WebUIs use them.
+PORTS = {"a1111": 7885, "forge": 7886, "reforge": 7887, "forge_classic": 7888, "sdnext": 7889}
 PROBE = REPO / "benchmarks" / "timing_probe"  # benchmark-only extension, see its script's docstring
 NETWORK_HOOK = REPO / "benchmarks" / "network_hook"  # sitecustomize.py: log sockets opened by the extension
 MIN_AVAILABLE_MB = 1500  # like memwatch.sh: below this, kill our WebUI (only ours)
 CHECKPOINTS = {"sd15": "random-sd15.safetensors", "sdxl": "random-sdxl.safetensors"}
+# The line each host prints once the checkpoint given with --ckpt is loaded (each loads it at start, in the
+# background; Forge loads lazily, at the first job: nothing to wait for there). From each host's source:
+# A1111 and Forge Classic `modules/sd_models.py` "Model loaded in {timer}." (Classic 1f95d717 l. 595);
+# reForge 3b56b268 `modules/sd_models.py` l. 1181 "Model {title} loaded in {timer}.";
+# SD.Next 058a7f0c `modules/sd_models.py` l. 1075 "Load {op}: family=... time=..." with op "model".
+MODEL_LOADED = {
+    "a1111": re.compile(r"Model loaded in"),
+    "reforge": re.compile(r"Model .+ loaded in"),
+    "forge_classic": re.compile(r"Model loaded in"),
+    "sdnext": re.compile(r"Load model: family="),
+}
+
+
+def skips_uncond_at_cfg1(host: str) -> bool:
+    """Whether the host drops the unconditional pass at CFG 1 by itself, as Accelerator's own adapter for it
+    says (`lib_accelerator/webui/hosts/<host>.py`): there the fast path has nothing to do."""
+    adapter = importlib.import_module(f"lib_accelerator.webui.hosts.{host}").Adapter()
+    return bool(adapter.skips_uncond_at_cfg1())
+
+
+def checkpoint_dir(host: str, root: Path) -> Path:
+    """The folder of the checkpoints the host reads, from its row in stack.HOSTS (--models-dir or --ckpt-dir)."""
+    known = stack.HOSTS[host]
+    if known.models is None:  # Forge: its own checkout's models folder
+        return root / known.folder / "models" / "Stable-diffusion"
+    flag, folder = known.models
+    return root / folder if flag == "--ckpt-dir" else root / folder / "Stable-diffusion"
+
+
+def start_flags(setup: Setup, data: Path, checkpoint: str) -> list[str]:
+    """--data-dir, models, settings files and the start checkpoint for one private start of `setup.host`."""
+    host, root = setup.host, setup.harness.root
+    known = stack.HOSTS[host]
+    own = stack.own_data_flags(host, data, root)
+    if own is None:
+        # Forge: the e2e stack gives it no --data-dir, because its page then lacks the WebUI's JavaScript in a
+        # browser; its API, all that a benchmark uses, works with one, and its checkout's models folder.
+        own = ["--data-dir", str(data), "--models-dir", str(root / known.folder / "models")]
+    if "--ckpt" in own:  # the stack's start checkpoint (SD.Next) is the SD 1.5 one; this run names its own
+        at = own.index("--ckpt")
+        del own[at : at + 2]
+    settings, ui_settings = known.settings_flags
+    return [
+        *own,
+        *("--lora-dir", str(setup.lora_dir)),
+        *(settings, str(data / "config.json")),
+        *(ui_settings, str(data / "ui-config.json")),
+        *("--ckpt", str(checkpoint_dir(host, root) / CHECKPOINTS[checkpoint])),
+    ]
 
 
 def available_mb() -> int:
@@ -148,8 +202,10 @@ def webui(
         raise SystemExit(f"port {setup.harness.port} is taken; stop that WebUI or pass --port")
     data = setup.work / f"data-{tag}"
     (data / "extensions").mkdir(parents=True)
-    if config:  # the private config.json the WebUI starts with, e.g. {"lora_functional": true}
-        (data / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    # The private config.json the WebUI starts with: the host's own start settings (stack.HOSTS, e.g. SD.Next's
+    # theme) and this run's, e.g. {"lora_functional": true}.
+    settings = {**stack.HOSTS[setup.host].settings, **(config or {})}
+    (data / "config.json").write_text(json.dumps(settings), encoding="utf-8")
     target = dataclasses.replace(setup.harness, webui=data)  # install_extension links into <webui>/extensions
     if extension:
         stack.install_extension(target, setup.snapshot)
@@ -162,9 +218,7 @@ def webui(
         env["PYTHONPATH"] = str(NETWORK_HOOK)
         env["ACC_BENCH_NETWORK_LOG"] = str(network_log)
         env["ACC_BENCH_WATCH"] = str(setup.snapshot)
-    models = setup.harness.webui / "models"
-    flags = ["--data-dir", str(data), "--models-dir", str(models), "--lora-dir", str(setup.lora_dir)]
-    flags += ["--ckpt", str(models / "Stable-diffusion" / CHECKPOINTS[checkpoint])]
+    flags = start_flags(setup, data, checkpoint)
     log = data / "webui.log"
     with FakeHub(Path(str(setup.manifest["hub"]))) as hub:
         env["HF_ENDPOINT"] = hub.endpoint
@@ -172,7 +226,7 @@ def webui(
         guard = MemoryGuard(str(data))
         guard.start()
         try:
-            process = stack.start_webui(setup.harness, env, log, flags)
+            process = stack.start_webui(setup.harness, env, log, flags, drop=stack.HOSTS[setup.host].drop_env)
         except RuntimeError:
             guard.stop.set()
             if guard.fired:
@@ -204,17 +258,18 @@ def webui(
 
 
 def wait_for_model(running: Running, timeout: float = 600) -> None:
-    """A1111 loads the checkpoint at start; wait for its log line (Forge loads lazily: nothing to wait for)."""
-    if running.host == "forge":
+    """Wait for the host's "model loaded" line (MODEL_LOADED); Forge loads lazily: nothing to wait for."""
+    marker = MODEL_LOADED.get(running.host)
+    if marker is None:
         return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if "Model loaded in" in running.log.read_text(errors="replace"):
+        if marker.search(running.log.read_text(errors="replace")):
             return
         if running.process.poll() is not None:
             raise RuntimeError(f"the WebUI exited; see {running.log}")
         time.sleep(1)
-    raise RuntimeError(f"no 'Model loaded' line within {timeout} s; see {running.log}")
+    raise RuntimeError(f"no {marker.pattern!r} line within {timeout} s; see {running.log}")
 
 
 def read_timings(running: Running) -> list[dict[str, Any]]:
@@ -249,7 +304,7 @@ def main() -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_test = sub.add_parser("pytest", help="start an isolated WebUI and run pytest against it")
     p_test.add_argument("--host", choices=sorted(PORTS), default="a1111")
-    p_test.add_argument("--port", type=int, default=None, help="default 7885 (A1111) / 7886 (Forge)")
+    p_test.add_argument("--port", type=int, default=None, help=f"default {PORTS}")
     p_test.add_argument(
         "--lora-functional",
         action="store_true",

@@ -28,6 +28,9 @@ def report(results: dict[str, Any]) -> str:
     lines: list[str] = []
     if fast_rows:
         lines += fastpath_section(fast_rows)
+    skipped = [(h, d["fastpath_skipped"]) for h, d in hosts.items() if d.get("fastpath_skipped")]
+    if skipped:
+        lines += [f"Fast path not measured on {h}: {why}." for h, why in skipped] + [""]
     if speed_rows:
         lines += speedup_section(speed_rows)
     if over:
@@ -91,6 +94,9 @@ def speedup_section(rows: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
             f"| {host} | {size}² | {sp['fit_steps']} | {spread(sp['fixed'])} | {spread(sp['per_step'], '{:.3f}')} "
             f"| {spread(sp['base_step'], '{:.3f}')} |"
         )
+    if any(not sp["base_step"] for _, _, sp in rows):
+        add("\nn/a per step: the host never calls the WebUI's cfg_denoiser callbacks, which the timing probe stamps")
+        add("(SD.Next samples with diffusers); its per step above is the fit's, from wall clock.")
     add("")
     return lines
 
@@ -142,6 +148,9 @@ def startup_section(starts: list[tuple[str, list[dict[str, Any]]]]) -> list[str]
             f"{spread(col(without, 'total'), '{:.1f}')} | {sum(len(r['network']) for r in with_)} | "
             f"{sum(r['hub_requests'] for r in with_)} |"
         )
+    if any(host == "sdnext" for host, _ in starts):
+        add("\nSD.Next: accelerator.py = the extension's scripts in its 'Extensions init time' line; load scripts =")
+        add("its 'extensions', create ui = its 'ui' (its start-up timers have other names).")
     add("")
     return lines
 

@@ -11,8 +11,18 @@ from typing import Any
 import requests
 
 from benchmarks import harness
-from benchmarks.speed_client import NEED_MB, Client, accelerate, wait_for_memory
-from benchmarks.speed_rounds import cfg1_variants, config_for, hand_typed, schedule_of
+from benchmarks.speed_client import NEED_MB, Client, accelerate, host_fields, wait_for_memory
+from benchmarks.speed_rounds import cfg1_variants, config_for, hand_typed
+from tests.e2e import stack
+
+# SD.Next has no /internal/profile-startup and no "load scripts" / "create ui" timers: its "Startup time" line
+# (webui.py l. 424-428, 058a7f0c) says "total=12.34 extensions=1.23 ui=2.34 ...", and the time each extension's
+# scripts took to load is its debug line "Extensions init time: total=... sd-webui-accelerator=0.12 ..."
+# (`modules/scripts_manager.py` load_scripts: one timer record per extension folder; SD.Next logs at debug by
+# default). Its "extensions" and the sum of its "ui-*" timers stand in the report's "load scripts" and
+# "create ui" columns. Its console (rich) wraps long lines at the terminal's width: COLUMNS widens it, and
+# wrapped lines are joined again (continuations start with blanks).
+EXTENSION_RECORD = "load scripts/accelerator.py"  # the A1111 family's /internal/profile-startup record
 
 
 def startup_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str, Any]) -> None:
@@ -31,23 +41,27 @@ def startup_run(args: argparse.Namespace, setup: harness.Setup, results: dict[st
             network_hook=True,
             tag=tag,
             wait_model=False,
-            env_extra={"PYTHONDONTWRITEBYTECODE": ""},
+            # SD_MIN_TIMER: SD.Next lists every extension's load time, however short (other hosts ignore it).
+            env_extra={"PYTHONDONTWRITEBYTECODE": "", "SD_MIN_TIMER": "0", "COLUMNS": "1000"},
         ) as running:
             line = wait_for_line(running, "Startup time:", 600)
-            profile = requests.get(running.url + "/internal/profile-startup", timeout=60).json() or {}
+            if host == "sdnext":
+                records = sdnext_extension_times(running, with_extension)
+            else:
+                profile = requests.get(running.url + "/internal/profile-startup", timeout=60).json() or {}
+                records = profile.get("records", {})
             record = {
                 "with": with_extension,
                 "line": line,
                 "summary": parse_startup(line),
-                "records": profile.get("records", {}),
+                "records": records,
                 "hub_requests": running.hub.requests(),
                 "network": running.network_log.read_text().splitlines() if running.network_log.exists() else [],
             }
-            if host == "a1111":
-                wait_for_line(running, "Model loaded in", 600)  # do not stop it while it still loads
+            harness.wait_for_model(running)  # do not stop it while it still loads
         if i > 0:  # the warm-up start is not counted
             runs.append(record)
-        script_ms = record["records"].get("load scripts/accelerator.py")
+        script_ms = record["records"].get(EXTENSION_RECORD)
         print(f"[{host}] start {i + 1}/{len(order)} {tag}: {line.strip()[:160]} | accelerator.py {script_ms}")
     results.setdefault(host, {})["startup"] = runs
 
@@ -55,16 +69,45 @@ def startup_run(args: argparse.Namespace, setup: harness.Setup, results: dict[st
 def wait_for_line(running: harness.Running, marker: str, timeout: float) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for line in running.log.read_text(errors="replace").splitlines():
+        for line in log_lines(running):
             if marker in line:
                 return line
         time.sleep(0.5)
     raise RuntimeError(f"no {marker!r} in {running.log}")
 
 
+def log_lines(running: harness.Running) -> list[str]:
+    lines = running.log.read_text(errors="replace").splitlines()
+    if running.host != "sdnext":
+        return lines
+    joined: list[str] = []
+    for line in lines:
+        if joined and line[:1].isspace():
+            joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
+        else:
+            joined.append(line)
+    return joined
+
+
+def sdnext_extension_times(running: harness.Running, with_extension: bool) -> dict[str, float]:
+    """SD.Next: the extension folder's script load time from its "Extensions init time" line, as the record the
+    A1111 family's profile names (entries under SD_MIN_TIMER seconds are left out of that line: 0 is set)."""
+    if not with_extension:
+        return {}
+    line = wait_for_line(running, "Extensions init time:", 60)
+    values = dict(part.split("=", 1) for part in line.split("Extensions init time:", 1)[1].split() if "=" in part)
+    value = values.get(stack.EXTENSION_NAME)
+    return {} if value is None else {EXTENSION_RECORD: float(value)}
+
+
 def parse_startup(line: str) -> dict[str, float]:
-    """'Startup time: 27.6s (import torch: 12.0s, ..., load scripts: 2.3s, ...).' -> seconds by category."""
+    """'Startup time: 27.6s (import torch: 12.0s, ..., load scripts: 2.3s, ...).' -> seconds by category;
+    SD.Next's 'Startup time: total=12.34 torch=3.21 extensions=1.23 ui=2.34 ...' too (SDNEXT_COLUMNS)."""
     text = line.split("Startup time:", 1)[1].strip().rstrip(".")
+    if text.startswith("total="):
+        raw = {k: float(v) for k, v in (part.split("=", 1) for part in text.split() if "=" in part)}
+        ui = sum(value for key, value in raw.items() if key.startswith("ui-"))
+        return {**raw, "load scripts": raw.get("extensions", 0.0), "create ui": ui}
     total, _, rest = text.partition(" (")
     values = {"total": float(total.rstrip("s"))}
     for part in rest.rstrip(")").split(", "):
@@ -86,7 +129,7 @@ def memory_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str
             client = Client(running)
             if mode == "accordion":
                 result = client.generate(width=size, height=size, alwayson_scripts=accelerate(variant=variant["id"]))
-                result["scheduler"] = schedule_of(result)
+                result["fields"] = host_fields(client, variant)
                 applied = result
             else:
                 assert applied is not None

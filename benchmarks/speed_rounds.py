@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from benchmarks import harness
-from benchmarks.speed_client import BASE, NEED_MB, RESET, Client, accelerate, wait_for_memory
+from benchmarks.speed_client import NEED_MB, RESET, Client, accelerate, baseline, host_fields, wait_for_memory
 from tests.e2e.stack import FIXTURE_PREFIX
 
 
@@ -31,45 +31,37 @@ def lora_tag(variant: dict[str, Any]) -> str:
 
 
 def hand_typed(client: Client, accelerated: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """The accelerated job's own settings and tag, without Accelerator: what a user would type."""
+    """The accelerated job's own settings and tag, without Accelerator: what a user would type (the sampler and
+    schedule of the variant in the host's own words, `fields`, found at warm-up)."""
     found = accelerated["info"]
-    payload = {
-        "prompt": found["all_prompts"][0],
-        "steps": found["steps"],
-        "cfg_scale": found["cfg_scale"],
-        "sampler_name": found["sampler_name"],
-        "scheduler": accelerated["scheduler"],
-        **extra,
-    }
+    payload = {"prompt": found["all_prompts"][0], "steps": found["steps"], "cfg_scale": found["cfg_scale"]}
+    payload.update(accelerated["fields"])
+    overrides = {**payload.get("override_settings", {}), **extra.pop("override_settings", {})}
+    payload.update(extra)
+    if overrides:
+        payload["override_settings"] = overrides
     return client.generate(**payload)
-
-
-def schedule_of(result: dict[str, Any]) -> str:
-    text: str = result["info"]["infotexts"][0]
-    for part in text.splitlines()[-1].split(", "):
-        if part.startswith("Schedule type: "):
-            return part.removeprefix("Schedule type: ")
-    return "Automatic"
 
 
 def warm_up(client: Client, variants: list[dict[str, Any]], size: int) -> dict[str, dict[str, Any]]:
     """Download every LoRA, let the WebUI back up its weights, compile nothing twice; keep each variant's
     applied settings for the hand-typed twins."""
     client.generate(**RESET)
-    client.generate(width=size, height=size, **{**BASE, "steps": 2})
+    client.generate(width=size, height=size, **{**baseline(client), "steps": 2})
     applied = {}
     for variant in variants:
         # One step is enough to download, hash and apply the LoRA; the hand-typed twins set their own steps,
         # and a full warm-up costs SDXL on A1111 (functional LoRA, ~20 s a step) about ten minutes.
         result = client.generate(width=size, height=size, alwayson_scripts=accelerate(variant=variant["id"], steps=1))
-        result["scheduler"] = schedule_of(result)
+        result["fields"] = host_fields(client, variant)
         applied[variant["id"]] = result
     return applied
 
 
 def skip_override(host: str) -> dict[str, Any]:
-    """Forge skips the unconditional pass at CFG 1 by itself; on A1111 the bound needs skip_early_cond=1."""
-    return {} if host == "forge" else {"override_settings": {"skip_early_cond": 1.0}}
+    """Forge's backends and SD.Next skip the unconditional pass at CFG 1 by themselves; on A1111 the job without
+    it (the bound, and the fit of the ideal) needs skip_early_cond=1."""
+    return {} if harness.skips_uncond_at_cfg1(host) else {"override_settings": {"skip_early_cond": 1.0}}
 
 
 def run_round(
@@ -88,7 +80,7 @@ def run_round(
     first = variants[0]
     out: dict[str, Any] = {}
     if "speedup" in parts:
-        out["base"] = client.generate(**sized, **BASE)
+        out["base"] = client.generate(**sized, **baseline(client))
         for variant in variants:
             out[f"acc:{variant['id']}"] = client.generate(**sized, alwayson_scripts=accelerate(variant=variant["id"]))
             client.generate(**RESET)
@@ -108,7 +100,7 @@ def run_round(
         order = ("a:bound", "a:acc") if round_index % 2 else ("a:acc", "a:bound")
         for key in order:
             out[key] = jobs[key]()
-        if host != "forge":
+        if not harness.skips_uncond_at_cfg1(host):
             out["a:noskip"] = hand_typed(client, applied[first["id"]], steps=probe_steps, **sized)
     return out
 
@@ -143,6 +135,11 @@ def family_run(args: argparse.Namespace, setup: harness.Setup, results: dict[str
         client = Client(running)
         print(f"[{host}] up in {running.ready - running.started:.0f} s; log {running.log}", flush=True)
         parts = set(args.parts)
+        if "fastpath" in parts and harness.skips_uncond_at_cfg1(host):
+            # Both of its jobs would be the same computation: the host drops the unconditional pass by itself.
+            print(f"[{host}] fastpath: not measured, {host} skips the unconditional pass at CFG 1 itself", flush=True)
+            parts.discard("fastpath")
+            results.setdefault(key, {})["fastpath_skipped"] = f"{host} skips the unconditional pass at CFG 1 itself"
         per_size: dict[str, Any] = {}
         steady = None  # records from here on: every LoRA downloaded, the WebUI warm
         for size in args.sizes:
@@ -183,7 +180,7 @@ def summarise_size(
             "acc_over_bound": [a / b for a, b in zip(acc, bound, strict=False)],
             "skip_during_acc": [r["a:acc"]["probe"].get("skip_early_cond") for r in rounds],
         }
-        if host != "forge":
+        if not harness.skips_uncond_at_cfg1(host):
             noskip = series("a:noskip", "step")
             out["fastpath"]["step_noskip"] = noskip
             out["fastpath"]["noskip_over_acc"] = [n / a for n, a in zip(noskip, acc, strict=False)]

@@ -1,14 +1,16 @@
 """How fast Accelerator makes the real WebUI, and what it costs: measured side by side in one run.
 
-Starts one WebUI at a time (A1111 on port 7885, then Forge on 7886) from the harness in
-/work/shared/webui-harness, with Accelerator, the e2e fixture's small LoRAs (user presets "e2e_*": the built-in
-methods' real settings) served by a local fake hub, and a benchmark-only timing probe (benchmarks/timing_probe).
+Starts one WebUI at a time (A1111 on port 7885, Forge 7886, reForge 7887, Forge Classic 7888, SD.Next 7889; each
+host's flags from tests/e2e/stack.py's HOSTS table) from the harness in /work/shared/webui-harness, with
+Accelerator, the e2e fixture's small LoRAs (user presets "e2e_*": the built-in methods' real settings) served by a
+local fake hub, and a benchmark-only timing probe (benchmarks/timing_probe).
 Every comparison is a ratio of jobs run interleaved (A B A B ...) in the same WebUI process; the table shows
 the median over rounds and, in brackets, the spread (min-max) of the per-round values.
 
   fastpath  per-step time at CFG 1: Accelerator (A1111 fast path) vs. the same job typed by hand with the WebUI's
-            own skip_early_cond=1 (the bound) and without any skip; Forge at CFG 1 beside it (another process,
-            so that ratio is across runs). Step times are the intervals between the sampler's model calls.
+            own skip_early_cond=1 (the bound) and without any skip. Step times are the intervals between the
+            sampler's model calls. Not run where the host skips the unconditional pass by itself (Forge,
+            reForge, Forge Classic, SD.Next: Accelerator's adapters say so), the two jobs being the same there.
   speedup   30 steps CFG 7 (no LoRA) vs. each default accelerated variant, same prompt and seed, wall clock of
             the API call; the ideal is fixed + steps x per_step fitted from the same LoRA typed by hand at CFG 1
             without the unconditional pass at two step counts (every LoRA job follows a job without LoRA, so
@@ -54,7 +56,13 @@ PARTS = ("fastpath", "speedup", "overhead", "startup", "memory")
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--hosts", nargs="+", choices=("a1111", "forge"), default=["a1111", "forge"])
+    parser.add_argument(
+        "--hosts",
+        nargs="+",
+        choices=sorted(harness.PORTS),
+        default=["a1111", "forge"],
+        help="WebUIs, one at a time (default a1111 forge; also reforge forge_classic sdnext)",
+    )
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     parser.add_argument("--sizes", nargs="+", type=int, default=[64, 256], help="image sizes (default 64 256)")
     parser.add_argument(
