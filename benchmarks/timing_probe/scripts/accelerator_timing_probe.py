@@ -2,9 +2,10 @@
 WebUI's extensions and sets ACC_BENCH_TIMINGS. Without that variable it does nothing at all.
 
 For every generation it appends one JSON line to the file ACC_BENCH_TIMINGS names:
-- `hooks`: seconds spent in Accelerator's `runtime.before_process`, `runtime.process` and
-  `runtime.postprocess_batch` (wrapped once the app has started; scripts/accelerator.py looks them up on the
-  module at each call, so the wrappers time exactly the work the hooks do);
+- `hooks`: seconds spent in Accelerator's `generation.before_process`, `generation.process` and
+  `generation.postprocess_batch` (`lib_accelerator.webui.generation`, `runtime` before the host layer split it;
+  wrapped once the app has started; scripts/accelerator.py looks them up on the module at each call, so the
+  wrappers time exactly the work the hooks do);
 - `steps`: perf_counter at each `cfg_denoiser` callback (one per model call of the sampler), so step times are
   the intervals, free of fixed costs; `skip_early_cond`: the option's value while the first step ran;
 - `job`: seconds from the first hook (`before_process`) to this script's `postprocess`.
@@ -46,13 +47,17 @@ def _wrap(module, name: str) -> None:
     setattr(module, name, timed)
 
 
+# Where Accelerator's hooks live: `generation` since the host layer (3e9e07c), `runtime` before it.
+HOOK_MODULES = ("lib_accelerator.webui.generation", "lib_accelerator.webui.runtime")
+
+
 def _install(*_args) -> None:
-    runtime = sys.modules.get("lib_accelerator.webui.runtime")
-    if runtime is None:
+    hooks = next((sys.modules[name] for name in HOOK_MODULES if name in sys.modules), None)
+    if hooks is None:
         print("accelerator timing probe: Accelerator is not loaded; only step times are recorded")
         return
     for name in ("before_process", "process", "postprocess_batch"):
-        _wrap(runtime, name)
+        _wrap(hooks, name)
 
 
 def _step(_params) -> None:
