@@ -164,12 +164,15 @@ def sdxl_loaded(webui: WebUI) -> Any:
         pytest.skip("no SDXL checkpoint in this WebUI")
     before = webui.get("/sdapi/v1/options")
     # A1111 backs up every patched weight on the first LoRA (+10 GB for SDXL); the functional path avoids it.
-    webui.post("/sdapi/v1/options", {"sd_model_checkpoint": sdxl, "lora_functional": True}).raise_for_status()
+    # Only where the host has that option: Forge Classic's API refuses a key it does not know (KeyError, 500).
+    change: dict[str, Any] = {"sd_model_checkpoint": sdxl}
+    restore: dict[str, Any] = {"sd_model_checkpoint": before["sd_model_checkpoint"]}
+    if "lora_functional" in before:
+        change["lora_functional"] = True
+        restore["lora_functional"] = before["lora_functional"]
+    webui.post("/sdapi/v1/options", change).raise_for_status()
     yield sdxl
-    webui.post(
-        "/sdapi/v1/options",
-        {"sd_model_checkpoint": before["sd_model_checkpoint"], "lora_functional": before.get("lora_functional", False)},
-    ).raise_for_status()
+    webui.post("/sdapi/v1/options", restore).raise_for_status()
 
 
 @pytest.mark.parametrize("variant", SDXL, ids=lambda v: v["id"])
