@@ -131,7 +131,7 @@ def startup_section(starts: list[tuple[str, list[dict[str, Any]]]]) -> list[str]
     add("### c. Start-up: with vs. without the extension (s; median [min-max] over starts)\n")
     add(
         "| host | accelerator.py load (ms) | load scripts with / without | create ui with / without "
-        "| total with / without | extension's sockets at import | hub requests |"
+        "| total with / without | extension's sockets at import | hub requests with / without |"
     )
     add("| --- | --- | --- | --- | --- | --- | --- |")
     for host, runs in starts:
@@ -146,11 +146,11 @@ def startup_section(starts: list[tuple[str, list[dict[str, Any]]]]) -> list[str]
             f"{spread(col(without, 'load scripts'), '{:.1f}')} | {spread(col(with_, 'create ui'), '{:.1f}')} / "
             f"{spread(col(without, 'create ui'), '{:.1f}')} | {spread(col(with_, 'total'), '{:.1f}')} / "
             f"{spread(col(without, 'total'), '{:.1f}')} | {sum(len(r['network']) for r in with_)} | "
-            f"{sum(r['hub_requests'] for r in with_)} |"
+            f"{sum(r['hub_requests'] for r in with_)} / {sum(r['hub_requests'] for r in without)} |"
         )
     if any(host == "sdnext" for host, _ in starts):
         add("\nSD.Next: accelerator.py = the extension's scripts in its 'Extensions init time' line; load scripts =")
-        add("its 'extensions', create ui = its 'ui' (its start-up timers have other names).")
+        add("its 'extensions', create ui = the sum of its 'ui-*' (its start-up timers have other names).")
     add("")
     return lines
 
