@@ -66,20 +66,62 @@ def paste_fields(controls: list[Any]) -> list[Any]:
         return shift_update(chosen, value)
 
     readers = {infotext.SHIFT.name: shift_of}
+    field_of = _reader_as_update if _paste_needs_updates() else PasteField
 
     # No `api=` names: the API would copy those values onto its own request fields (steps, cfg...).
     return [
-        PasteField(by_name["enabled"], lambda params: infotext.ENABLED_LABEL in params),
-        PasteField(by_name["method"], method_of),
+        field_of(by_name["enabled"], lambda params: infotext.ENABLED_LABEL in params),
+        field_of(by_name["method"], method_of),
         PasteField(by_name[infotext.VARIANT.name], infotext.VARIANT.label),
         *(
-            PasteField(
+            field_of(
                 by_name[field.name],
                 readers.get(field.name) or (from_variant(field) if field.in_preset else name_or_preset(field)),
             )
             for field in infotext.ALL_CHANGES
         ),
     ]
+
+
+def _paste_needs_updates() -> bool:
+    """SD.Next's paste (modules/generation_parameters_copypaste.py, `paste_func`) calls a reader, then passes the
+    reader itself to `should_skip(key)`, which calls `key.lower()` unless the reader gave None or a gr.update:
+    one plain value and the whole paste fails (AttributeError), prompt and all. Only that module has
+    `should_skip`; A1111's is a shim over infotext_utils, which takes plain values."""
+    try:
+        from modules import generation_parameters_copypaste
+    except ImportError:
+        return False
+    return callable(getattr(generation_parameters_copypaste, "should_skip", None))
+
+
+def _reader_as_update(component: Any, read: Callable[[dict[str, Any]], Any]) -> Any:
+    """The reader's value as the gr.update the WebUI would have made of it: converted to the type of the
+    control's value (a checkbox takes "False" as False, a slider a number), None left as "nothing pasted"."""
+    import gradio as gr
+
+    kind: type[Any] = type(getattr(component, "value", None))
+    update_type = type(gr.update())
+
+    def convert(value: Any) -> Any:
+        if kind is bool:
+            return str(value).lower() != "false" if isinstance(value, str) else bool(value)
+        if kind in (int, float):
+            number = float(value)
+            return int(number) if kind is int and number.is_integer() else number
+        return value
+
+    def as_update(params: dict[str, Any]) -> Any:
+        value = read(params)
+        if value is None or isinstance(value, update_type):
+            return value
+        try:
+            return gr.update(value=convert(value))
+        except (TypeError, ValueError):
+            log.warning("Accelerator: the pasted value %r does not fit its control; it is left as it was", value)
+            return None
+
+    return PasteField(component, as_update)
 
 
 def api_paste_fields(holder: Any) -> list[Any]:
