@@ -6,8 +6,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import HOST
-from tests.browser.webui import EVENT_TIMEOUT_MS, Accordion, Dropdown, number, shows, switch_tab
+from tests.browser.webui import EVENT_TIMEOUT_MS, PAGE, Accordion, Dropdown, number, shows, switch_tab
 
 FAMILY = "sd15"  # the stack loads a random-weight SD 1.5 checkpoint
 CONTROLS = ("method", "variant", "reset", "strength", "steps", "cfg", "sampler", "schedule", "status", "download")
@@ -21,10 +20,11 @@ def test_accordion_renders_in_both_tabs_and_ticking_opens_it(page: Any, shots: A
         expect(accordion.header).to_contain_text("Accelerator")
         # In the accordions row, beside "Hires. fix" (txt2img) - the same parent element. SD.Next puts every
         # extension's panel into its own "Extensions" accordion (modules/scripts_manager.py:531-547).
-        if HOST == "sdnext":
-            inside = page.evaluate("(a) => !!document.getElementById(a).closest('[id$=\"_script_alwayson\"]')",
-                                   accordion.id)  # fmt: skip
-            assert inside, "the Accelerator accordion is not in SD.Next's Extensions accordion"
+        if PAGE.panel_container:
+            inside = page.evaluate(
+                "([a, c]) => !!document.getElementById(a).closest(c)", [accordion.id, PAGE.panel_container]
+            )
+            assert inside, f"the Accelerator accordion is not in {PAGE.panel_container}"
         elif tab == "txt2img":
             same_row = page.evaluate(
                 "([a, b]) => document.getElementById(a).parentElement === document.getElementById(b).parentElement",

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import URL
 from tests.browser.webui import (
     EVENT_TIMEOUT_MS,
+    PAGE,
     Accordion,
     generate,
     infotext_params,
@@ -79,12 +80,19 @@ def test_generate_with_the_accordion_on(
     expect(image).to_be_visible()
     response = page.request.get(image.get_attribute("src"))
     assert response.ok, response.status
-    png = response.body()
-    assert png.startswith(b"\x89PNG"), png[:16]
-    session_state["png"] = png
+    picture = response.body()
+    assert _mime_type(picture), picture[:16]
+    session_state["png"] = picture
 
     page.mouse.move(0, 0)
     shots.save(page, "generated", [accordion.root, page.locator("#txt2img_results")])
+
+
+def _mime_type(picture: bytes) -> str | None:
+    """PNG, or JPEG: SD.Next's default output format (the parameters then travel in its EXIF)."""
+    if picture.startswith(b"\x89PNG"):
+        return "image/png"
+    return "image/jpeg" if picture.startswith(b"\xff\xd8") else None
 
 
 def _accelerated_png(session_state: dict[str, Any], variant: Any) -> bytes:
@@ -122,11 +130,12 @@ def test_send_to_txt2img_restores_the_accordion(
     method = catalog.method(e2e_variant.method_id)
 
     switch_tab(page, "PNG Info")
-    page.locator("#pnginfo_image input[type=file]").set_input_files(
-        files=[{"name": "accelerated.png", "mimeType": "image/png", "buffer": png}]
+    mime = _mime_type(png) or "image/png"
+    page.locator(PAGE.pnginfo_upload).set_input_files(
+        files=[{"name": "accelerated." + mime.split("/")[1], "mimeType": mime, "buffer": png}]
     )
-    expect(page.locator("#tab_pnginfo")).to_contain_text(f"Accelerator: {e2e_variant.id}", timeout=EVENT_TIMEOUT_MS)
-    page.locator("#tab_pnginfo #txt2img_tab").click()
+    expect(page.locator(PAGE.pnginfo_panel)).to_contain_text(f"Accelerator: {e2e_variant.id}", timeout=EVENT_TIMEOUT_MS)
+    page.locator(PAGE.pnginfo_to_txt2img).click()
 
     accordion = Accordion(page, "txt2img")
     expect(page.locator("#tab_txt2img")).to_be_visible()

@@ -16,17 +16,20 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import URL
+from tests.browser.conftest import HOST, URL
 from tests.browser.webui import (
     EVENT_TIMEOUT_MS,
-    GENERATE_TIMEOUT_MS,
     LOAD_TIMEOUT_MS,
+    PAGE,
     Accordion,
     Dropdown,
     generate,
+    infotext,
     infotext_params,
     number,
     open_webui,
+    read_infotext,
+    run_job,
     set_number,
     shows,
 )
@@ -72,14 +75,12 @@ def _open_recipes(page: Page, accordion: Accordion) -> Locator:
 
 def _run_by(page: Page, tab: str, action: Callable[[], None]) -> str:
     """Do `action` (which makes the page start a generation) and return the new infotext."""
-    info = page.locator(f"#html_info_{tab}").last
+    info = infotext(page, tab)
     before = info.inner_text().strip()
-    action()
-    expect(page.locator(f"#{tab}_interrupt")).to_be_visible(timeout=EVENT_TIMEOUT_MS)
-    expect(page.locator(f"#{tab}_interrupt")).to_be_hidden(timeout=GENERATE_TIMEOUT_MS)
+    run_job(page, tab, action)
     expect(info).to_contain_text("Steps:", timeout=EVENT_TIMEOUT_MS)
     expect(info).not_to_have_text(before, timeout=EVENT_TIMEOUT_MS)
-    return info.inner_text().strip()
+    return read_infotext(page, tab)
 
 
 def _generated(page: Page) -> dict[str, Any]:
@@ -104,6 +105,11 @@ def _prepare_prompt(page: Page, seed: int, batch_size: int = 1) -> None:
     set_number(page, "txt2img_batch_size", batch_size)
 
 
+def _doc_name(name: str) -> str:
+    """The README shows A1111's panel as `<name>.png`; another host's run writes `<name>-<host>.png` beside it."""
+    return f"{name}.png" if HOST == "a1111" else f"{name}-{HOST}.png"
+
+
 def _screenshot(page: Page, path: Path, around: Locator) -> None:
     box = around.bounding_box()
     assert box, f"nothing to photograph for {path.name}"
@@ -126,25 +132,32 @@ def test_panel_follows_the_theme(page: Page, theme: str, docs_dir: Path) -> None
     shown = accordion.variant.text()
     # the status line describes the variant shown (gradio 3 shows its id, gradio 4 its label)
     expect(accordion.status).to_contain_text(shown)
-    # The status text takes the theme's colours: lighter than its background in dark, darker in light.
-    text, ground = page.evaluate(
-        """id => {
-            const guide = document.querySelector('#' + id + ' .accelerator-guide');
-            let node = guide;
-            let ground = 'rgba(0, 0, 0, 0)';
-            while (node && /rgba\\(0, 0, 0, 0\\)|transparent/.test(ground)) {
-                ground = getComputedStyle(node).backgroundColor;
-                node = node.parentElement;
-            }
-            return [getComputedStyle(guide).color, ground];
+    # The status text takes the theme's colours: lighter than its background where the WebUI's own labels are
+    # (in dark; darker in light), with enough contrast.
+    (text, ground), (own, own_ground) = page.evaluate(
+        """([guideSelector, ownSelector]) => {
+            const colours = element => {
+                let node = element;
+                let ground = 'rgba(0, 0, 0, 0)';
+                while (node && /rgba\\(0, 0, 0, 0\\)|transparent/.test(ground)) {
+                    ground = getComputedStyle(node).backgroundColor;
+                    node = node.parentElement;
+                }
+                return [getComputedStyle(element).color, ground];
+            };
+            const own = document.querySelector(ownSelector + ' label span') || document.querySelector(ownSelector);
+            return [colours(document.querySelector(guideSelector)), colours(own)];
         }""",
-        f"{accordion.id}_status",
+        [f"#{accordion.id}_status .accelerator-guide", "#txt2img_steps"],  # the WebUI's own Steps label
     )
 
     def brightness(css: str) -> float:
         return sum(int(x) for x in re.findall(r"\d+", css)[:3]) / 3
 
-    assert (brightness(text) > brightness(ground)) == (theme == "dark"), (theme, text, ground)
+    light_on_dark = brightness(text) > brightness(ground)
+    assert light_on_dark == (brightness(own) > brightness(own_ground)), (theme, text, ground, own, own_ground)
+    if PAGE.theme_follows_url:
+        assert light_on_dark == (theme == "dark"), (theme, text, ground)
     assert abs(brightness(text) - brightness(ground)) > 90, f"low contrast: {text} on {ground}"
     # The accordion stays inside its column (the narrow layout does not get wider).
     column = page.evaluate(
@@ -155,7 +168,7 @@ def test_panel_follows_the_theme(page: Page, theme: str, docs_dir: Path) -> None
     )
     assert column == [True, True], "the panel is wider than the settings column"
     page.mouse.move(0, 0)
-    _screenshot(page, docs_dir / f"panel-{theme}.png", accordion.root)
+    _screenshot(page, docs_dir / _doc_name(f"panel-{theme}"), accordion.root)
 
 
 def test_draft_then_final_then_draft_again_from_a_batch(page: Page, fast_variant: Any, catalog: Any) -> None:
@@ -171,10 +184,11 @@ def test_draft_then_final_then_draft_again_from_a_batch(page: Page, fast_variant
     prompt_box = page.locator("#txt2img_prompt textarea").input_value()
     assert "<lora:" not in prompt_box, f"the LoRA tag leaked into the prompt box: {prompt_box!r}"
 
-    # Pick the second image of the batch (the gallery starts with the grid).
+    # Pick the second image of the batch (the gallery may start with the grid: index_of_first_image).
+    first = int(_generated(page).get("index_of_first_image") or 0)
     thumbnails = page.locator("#txt2img_gallery .thumbnail-item.thumbnail-small")
-    expect(thumbnails).to_have_count(3, timeout=EVENT_TIMEOUT_MS)
-    thumbnails.nth(2).click()
+    expect(thumbnails).to_have_count(first + 2, timeout=EVENT_TIMEOUT_MS)
+    thumbnails.nth(first + 1).click()
     picked = page.evaluate("() => accelerator.selectedSeed('txt2img')")
     assert picked["seed"] == 4322, picked
 
@@ -292,6 +306,8 @@ def _serve_localized(page: Page, table: dict[str, str]) -> None:
 
 
 def test_japanese_labels_and_messages(page: Page, catalog: Any, docs_dir: Path) -> None:
+    if not PAGE.reads_localizations:
+        pytest.skip("this WebUI reads no extension localizations (SD.Next: modules/localization.py lists none)")
     choices = page.evaluate(
         "() => window.gradio_config.components.find(c => c.props.elem_id === 'setting_localization').props.choices"
     )
@@ -318,7 +334,7 @@ def test_japanese_labels_and_messages(page: Page, catalog: Any, docs_dir: Path) 
         expect(page.locator("#txt2img_steps")).to_contain_text("Sampling steps")
         expect(page.locator("#txt2img_generate")).to_have_text("Generate")
         page.mouse.move(0, 0)
-        _screenshot(page, docs_dir / "panel-ja.png", accordion.root)
+        _screenshot(page, docs_dir / _doc_name("panel-ja"), accordion.root)
     finally:
         _api("/sdapi/v1/options", {"localization": before})
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.webui import EVENT_TIMEOUT_MS, Dropdown
+from tests.browser.webui import EVENT_TIMEOUT_MS, PAGE, Dropdown
 
 AXES = (
     "[Accelerator] Method",
@@ -18,23 +18,23 @@ AXES = (
 
 
 def test_xyz_plot_lists_the_accelerator_axes(page: Any, e2e_variant: Any) -> None:
-    # "X/Y/Z plot" in A1111, "X/Y/Z Plot" in Forge Classic
-    Dropdown(page.locator("#tab_txt2img #script_list")).choose(lambda text: text.lower() == "x/y/z plot")
-    x_type = Dropdown(page.locator("#script_txt2img_xyz_plot_x_type"))
+    # "X/Y/Z plot" in A1111, "X/Y/Z Plot" in Forge Classic, "XYZ Grid Script" in SD.Next
+    Dropdown(page.locator(PAGE.script_list)).choose(lambda text: text.lower() == PAGE.xyz_title)
+    x_type = Dropdown(page.locator(f"#{PAGE.xyz_prefix}_x_type"))
     expect(x_type.block).to_be_visible(timeout=EVENT_TIMEOUT_MS)
     for axis in ("x_type", "y_type", "z_type"):
-        listed = Dropdown(page.locator(f"#script_txt2img_xyz_plot_{axis}")).options()
+        listed = Dropdown(page.locator(f"#{PAGE.xyz_prefix}_{axis}")).options()
         missing = [label for label in AXES if label not in listed]
         assert not missing, f"{axis} lacks {missing}; it lists {listed}"
         assert sum(label.startswith("[Accelerator]") for label in listed) == len(AXES), listed
 
     # The Method axis has choices: its fill button writes them (off, method ids, variant ids) into X values.
-    page.locator("#script_txt2img_xyz_plot_csv_mode input").check()  # values as text, not a multiselect
+    page.locator(f"#{PAGE.xyz_prefix}_csv_mode input").check()  # values as text, not a multiselect
     x_type.choose(lambda text: text == "[Accelerator] Method")
-    fill = page.locator("#tab_txt2img #xyz_grid_fill_x_tool_button")
+    fill = page.locator(PAGE.xyz_fill_x)
     expect(fill).to_be_visible(timeout=EVENT_TIMEOUT_MS)
     fill.click()
-    values = page.locator("#script_txt2img_xyz_plot_x_values textarea")
+    values = page.locator(f"#{PAGE.xyz_prefix}_x_values textarea")
     expect(values).not_to_have_value("", timeout=EVENT_TIMEOUT_MS)
     filled = [v.strip() for v in values.input_value().split(",")]
     assert filled[0] == "off", filled
