@@ -140,8 +140,26 @@ window.accelerator = (function() {
         return table[text] || text;
     }
 
+    // A1111 shows a component's tooltip as its title (hints.js). SD.Next keeps it in the page config only
+    // (modules/gr_hijack.py: props.webui_tooltip) and shows none, so the panel's buttons would have no title
+    // and no spoken name: give them their title here.
+    function addTitles() {
+        var components = (window.gradio_config && window.gradio_config.components) || [];
+        components.forEach(function(component) {
+            var props = component && component.props;
+            if (!props || !props.webui_tooltip || typeof props.elem_id !== 'string' || props.elem_id.indexOf('_accelerator_') < 0) {
+                return;
+            }
+            var element = app().querySelector('#' + props.elem_id);
+            if (element && !element.title) {
+                element.title = translated(props.webui_tooltip);
+            }
+        });
+    }
+
     // Tool buttons show an emoji; give every button of the panel a spoken name from its tooltip.
     function labelButtons() {
+        addTitles();
         app().querySelectorAll('button[id*=_accelerator_][title], [id*=_accelerator_] button[title]').forEach(function(button) {
             if (!button.getAttribute('aria-label')) {
                 button.setAttribute('aria-label', button.title);
