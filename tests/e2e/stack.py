@@ -1,10 +1,14 @@
 """Stand up the real WebUI with Accelerator installed and LoRAs served from a local fake hub, then run
 the end-to-end tests against it. Uses the WebUI prepared by ../shared/webui-harness (ACC_ROOT).
 
-    python -m tests.e2e.stack run [--host a1111|a1111-1.9|forge|reforge|forge_classic] [--sdxl] [-- PYTEST ARGS]
+    python -m tests.e2e.stack run [--host a1111|a1111-1.9|forge|reforge|forge_classic|sdnext] [--sdxl] [-- PYTEST ARGS]
 
 The fixture is a user preset folder made from the built-in presets: every method keeps its real
-settings, but each file is a small random LoRA of the right family, served on 127.0.0.1.
+settings, but each file is a small random LoRA of the right family, served on 127.0.0.1. On SD.Next, when
+`tests/hosts/sdnext/tiny_pipelines.py` has built its tiny pipelines (ACC_E2E_FAMILIES=0 leaves them out), the
+2025-26 families come too: SD.Next lists those pipelines as checkpoints, and the Qwen-Image / Wan 2.2 Lightning
+presets are mirrored onto their tiny LoRAs (`tests/support/family_fixture.py`). The tests read the hub's request
+log from ACC_E2E_HUB_RECORDS.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import NamedTuple
 
 from lib_accelerator.presets.catalog import builtin_presets_dir
 from tests.fakehub.server import LOOPBACK_NO_PROXY, FakeHub
+from tests.support import family_fixture
+from tests.support.hub_records import HubRecords
 from tests.support.loras import make_lora
 
 REPO = Path(__file__).resolve().parents[2]
@@ -155,7 +161,7 @@ def find_harness(host: str) -> Harness | None:
 FIXTURE_PREFIX = "e2e-"
 
 
-def make_fixture(folder: Path, families: tuple[str, ...]) -> dict[str, object]:
+def make_fixture(folder: Path, families: tuple[str, ...], tiny: Path | None = None) -> dict[str, object]:
     """User presets mirroring every built-in method, each variant pointing at a fresh small LoRA."""
     hub, presets = folder / "hub", folder / "presets"
     presets.mkdir(parents=True, exist_ok=True)
@@ -189,6 +195,8 @@ def make_fixture(folder: Path, families: tuple[str, ...]) -> dict[str, object]:
         (presets / f"e2e_{data['id']}.json").write_text(json.dumps(method, indent=1), encoding="utf-8")
     layouts = _layout_fixture(hub, presets)
     manifest = {"hub": str(hub), "presets": str(presets), "variants": variants, "layouts": layouts}
+    if tiny is not None:
+        manifest["families"] = family_fixture.make_family_fixture(hub, presets, tiny)
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest
 
@@ -301,8 +309,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"e2e ({args.host}): skipped, no prepared WebUI under ACC_ROOT (see tests/README.md)")
         return 0
     families = ("sd15", "sdxl") if args.sdxl else ("sd15",)
+    tiny = _tiny_pipelines(args.host)
     work = Path(tempfile.mkdtemp(prefix=f"accelerator-e2e-{args.host}-"))
-    manifest = make_fixture(work, families)
+    manifest = make_fixture(work, families, tiny)
     lora_dir = work / "loras"
     lora_dir.mkdir()
     log = work / "webui.log"
@@ -311,7 +320,7 @@ def run(args: argparse.Namespace) -> int:
     data = work / "data"
     data_flags = own_data_flags(args.host, data, harness.root)
     link = install_extension(dataclasses.replace(harness, webui=data) if data_flags else harness, snapshot(work))
-    with FakeHub(Path(str(manifest["hub"]))) as hub:
+    with FakeHub(Path(str(manifest["hub"]))) as hub, HubRecords(hub) as records:
         env = {"HF_ENDPOINT": hub.endpoint, "ACCELERATOR_PRESETS_DIR": str(manifest["presets"])}
         print(f"e2e ({args.host}): starting the WebUI, log {log}", flush=True)
         # Each run gets its own settings and UI defaults, so runs cannot change each other's start state.
@@ -320,6 +329,8 @@ def run(args: argparse.Namespace) -> int:
             settings["lora_functional"] = True
         if os.environ.get("ACC_E2E_FAST_PATH") == "0":  # on by default
             settings["accelerator_cfg1_fast_path"] = False
+        if tiny is not None:
+            settings.update(family_fixture.sdnext_settings(tiny))
         # (lora_functional: A1111 backs up every weight a LoRA touches, +3.4 GB on SD1.5, unless it is set.)
         (work / "config.json").write_text(json.dumps(settings), encoding="utf-8")
         flags = [
@@ -338,6 +349,7 @@ def run(args: argparse.Namespace) -> int:
                 "ACC_E2E_MANIFEST": str(work / "manifest.json"),
                 "ACC_E2E_LORA_DIR": str(lora_dir),
                 "ACC_E2E_SDXL": "1" if args.sdxl else "",
+                "ACC_E2E_HUB_RECORDS": records.url,
                 # A caller's own path survives the run; the default lives in the work folder, kept only on failure.
                 "ACC_E2E_RECORD": os.environ.get("ACC_E2E_RECORD") or str(work / "records.jsonl"),
             }
@@ -350,6 +362,17 @@ def run(args: argparse.Namespace) -> int:
     if code == 0 and not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return code
+
+
+def _tiny_pipelines(host: str) -> Path | None:
+    """The tiny pipelines' folder on SD.Next (the only host here that loads them), or None: the family tests skip."""
+    if host != "sdnext" or os.environ.get("ACC_E2E_FAMILIES") == "0":
+        return None
+    root = family_fixture.tiny_root()
+    if family_fixture.tiny_manifest(root) is None:
+        print(f"e2e ({host}): no tiny pipelines in {root} (tests/hosts/sdnext/tiny_pipelines.py): families skip")
+        return None
+    return root
 
 
 def main() -> int:
