@@ -24,6 +24,7 @@ from lib_accelerator.families import (
     family_label,
 )
 from lib_accelerator.presets.catalog import Catalog, Method, Variant
+from lib_accelerator.presets.lora_file import LoraFile
 from lib_accelerator.request import Request, RequestError
 
 FORGE_NEO = "forge_neo"
@@ -50,6 +51,8 @@ class Rule:
     precisions: frozenset[str] = frozenset()
     hosts: frozenset[str] = frozenset()
     methods: frozenset[str] = frozenset()
+    # A file whose name says it is the fix (an fp8-specific Lightning file) is not refused.
+    exempt_name: str = ""
 
     def refuses(self, variant: Variant, loaded: LoadedModel) -> bool:
         return (
@@ -58,7 +61,12 @@ class Rule:
             and (not self.precisions or loaded.precision in self.precisions)
             and (not self.hosts or loaded.host in self.hosts)
             and (not self.methods or variant.method_id in self.methods)
+            and not (self.exempt_name and any(self.exempt_name in _names_of(f) for f in variant.files))
         )
+
+
+def _names_of(file: LoraFile) -> str:
+    return f"{file.filename} {file.save_as} {file.local}".lower()
 
 
 RULES: tuple[Rule, ...] = (
@@ -70,7 +78,9 @@ RULES: tuple[Rule, ...] = (
         "load a bf16 or fp8-scaled Qwen-Image checkpoint (for example qwen_image_fp8_e4m3fn_scaled)",
         "reference/methods-2026.md section 2 ('Not found: Qwen-Image-fp8-e4m3fn-Lightning-4steps-V1.0-fp32')",
         precisions=frozenset({FP8}),
-        methods=frozenset({"qwen_lightning"}),
+        # Every Qwen-Image speed LoRA, built in or a user's recipe or preset: all are bf16/fp32-trained
+        # Lightning files, except one named for fp8.
+        exempt_name="fp8",
     ),
     Rule(
         Z_IMAGE,

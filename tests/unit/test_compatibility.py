@@ -171,3 +171,21 @@ def test_compare_uses_the_file_for_the_loaded_base_variant():
     assert [c.request.variant for c in chosen] == ["", "qwen-image-edit-2509-lightning-4step"]
     assert [c.request.variant for c in compare.cells(CATALOG, _qwen("original", "fp8"))] == [""]  # refused: no cell
     assert [c.request.variant for c in compare.cells(CATALOG, "qwen_image")][1] == "qwen-image-lightning-4step"
+
+
+def test_plain_fp8_refusal_covers_a_users_own_qwen_lightning_file():
+    """The rule is about the file on the checkpoint, not the built-in method's id: a recipe made from the
+    built-in variant with a LoRA of the user's own is refused too, unless its file is named for fp8."""
+    from lib_accelerator.presets import recipes
+    from lib_accelerator.presets.catalog import parse_method
+    from lib_accelerator.presets.lora_file import local_lora_file
+
+    method, base = CATALOG.method(QWEN), CATALOG.variant("qwen-image-lightning-4step")
+    assert method is not None and base is not None
+    for name, refused in (("Qwen-Image-Lightning-4steps-V2.0.safetensors", True),
+                          ("Qwen-Image-fp8-e4m3fn-Lightning-4steps-V1.0.safetensors", False)):  # fmt: skip
+        data = recipes.recipe_data("Mine", method, base, recipes.Edits(1, 4, 1), file=local_lora_file(name))
+        mine = parse_method(data, "mine.json").variants[0]
+        reason = check(mine, _qwen("original", "fp8"))
+        assert (reason is not None and "plain fp8" in reason) is refused, (name, reason)
+        assert check(mine, _qwen("original", "bf16")) is None
