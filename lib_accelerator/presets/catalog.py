@@ -79,6 +79,12 @@ class Variant:
         return "" if self.recipe_only else self.file.stem
 
     @property
+    def tag_stems(self) -> tuple[str, ...]:
+        """Every name a generation may have tagged: a host that loads each Wan 2.2 expert by its own tag (SD.Next)
+        writes both files' names, so pasting an image back takes out both."""
+        return () if self.recipe_only else tuple(dict.fromkeys(f.stem for f in self.files))
+
+    @property
     def size(self) -> int:
         return sum(f.size for f in self.files)
 

@@ -150,6 +150,12 @@ def api_paste_fields(holder: Any) -> list[Any]:
     ]
 
 
+def _without_tags(prompt: str, stems: tuple[str, ...]) -> str:
+    for stem in stems:
+        prompt = remove_lora_tag(prompt, stem)
+    return prompt
+
+
 def users_own(params: dict[str, Any]) -> dict[str, str]:
     """What pasting an accelerated image's infotext must give the WebUI's own controls: the prompts without
     the recorded tag (the accordion adds it again) and the user's own steps, CFG, sampler and schedule from
@@ -159,9 +165,6 @@ def users_own(params: dict[str, Any]) -> dict[str, str]:
     if variant is None:
         return {}
     # A recipe-only variant added no tag, so there is none to take out.
-    own = {
-        key: remove_lora_tag(params[key], variant.lora_stem) if variant.lora_stem else params[key]
-        for key in ("Prompt", "Hires prompt")
-        if isinstance(params.get(key), str)
-    }
+    own = {key: _without_tags(params[key], variant.tag_stems) for key in ("Prompt", "Hires prompt")
+           if isinstance(params.get(key), str)}  # fmt: skip
     return {**own, **infotext.decode_base(params.get(infotext.BASE_LABEL, ""))}

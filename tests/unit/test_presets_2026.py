@@ -77,6 +77,7 @@ def test_wan_files_are_twins_for_forge_neos_refiner_swap():
         assert (high.role, low.role) == ("high_noise", "low_noise") and variant.file is high
         assert high.stem.replace("high_noise", "low_noise") == low.stem
         assert variant.lora_stem == high.stem and variant.size == high.size + low.size
+        assert variant.tag_stems == (high.stem, low.stem)  # pasting back takes out both experts' tags
 
 
 def test_table_lists_both_files_and_recipes():
@@ -147,3 +148,17 @@ def test_cli_list_and_show(capsys):
     assert "shift: 5" in shown and "source: shift" in shown and "source: revision" in shown
     assert main(["plan", "--method", "distilled", "--family", "flux2", "--base", "klein", "--host", "forge-neo"]) == 0
     assert "prompt tag     : (none)" in capsys.readouterr().out
+
+
+def test_pasting_back_removes_every_tag_a_two_file_variant_wrote():
+    from lib_accelerator.prompt import make_tag
+
+    variant = CATALOG.variant("wan22-t2v-a14b-lightning-4step")
+    assert variant is not None
+    prompt = "a cat " + " ".join(make_tag(stem, 1.0) for stem in variant.tag_stems) + " <lora:mine:0.5>"
+    from lib_accelerator.prompt import remove_lora_tag
+
+    for stem in variant.tag_stems:
+        prompt = remove_lora_tag(prompt, stem)
+    assert "high_noise" not in prompt and "low_noise" not in prompt and "<lora:mine:0.5>" in prompt
+    assert CATALOG.variant("z-image-turbo-9step").tag_stems == ()  # type: ignore[union-attr]
