@@ -119,6 +119,11 @@ done_step
 # The harness's random checkpoints, linked (not copied) into SD.Next's own models folder, which the e2e stack
 # names with --models-dir (tests/e2e/stack.py); start.sh links them again before each start.
 step "checkpoint links"
+# Without them SD.Next starts with no checkpoint and every e2e/browser test fails: stop here instead.
+[ -s "$ACC_ROOT/webui/models/Stable-diffusion/random-sd15.safetensors" ] || {
+  echo "no $ACC_ROOT/webui/models/Stable-diffusion/random-sd15.safetensors: run the harness's setup.sh first, then this again" >&2
+  exit 1
+}
 for f in "$ACC_ROOT"/webui/models/Stable-diffusion/*.safetensors; do
   [ -e "$f" ] && ln -sfn "$f" "$MODELS/Stable-diffusion/$(basename "$f")"
 done
