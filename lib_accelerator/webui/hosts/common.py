@@ -40,10 +40,12 @@ def is_refiner(model: Any) -> bool:
     return "refiner" in type(model).__name__.lower() or used_config.endswith("sd_xl_refiner.yaml")
 
 
-def tag_prompts(prompts: list[str] | None, plan: Plan) -> list[str] | None:
+def tag_prompts(prompts: list[str] | None, names: tuple[str, ...], strength: float) -> list[str] | None:
     if prompts is None:
         return None
-    return [set_lora_tag(text, plan.lora_name, plan.strength) for text in prompts]
+    for name in names:
+        prompts = [set_lora_tag(text, name, strength) for text in prompts]
+    return prompts
 
 
 class A1111Family:
@@ -197,7 +199,12 @@ class A1111Family:
         if plan.distilled_cfg is not None and hasattr(p, "hr_distilled_cfg"):
             p.hr_distilled_cfg = plan.distilled_cfg
         if getattr(p, "all_hr_prompts", None):
-            p.all_hr_prompts = tag_prompts(p.all_hr_prompts, plan)
+            p.all_hr_prompts = tag_prompts(p.all_hr_prompts, self.lora_tags(plan), plan.strength)
+
+    def lora_tags(self, plan: Plan) -> tuple[str, ...]:
+        """The names the plan's LoRA is tagged under: one, unless the host loads each of a variant's files by its
+        own tag (SD.Next's Wan 2.2 experts)."""
+        return (plan.lora_name,)
 
     def apply_plan(self, p: Any, plan: Plan) -> None:
         """Set the generation's fields; the UI's own controls stay as the user left them."""
@@ -208,7 +215,7 @@ class A1111Family:
         self.set_schedule(p, plan)
         if plan.distilled_cfg is not None and hasattr(p, "distilled_cfg_scale"):
             p.distilled_cfg_scale = plan.distilled_cfg
-        p.all_prompts = tag_prompts(p.all_prompts, plan)
+        p.all_prompts = tag_prompts(p.all_prompts, self.lora_tags(plan), plan.strength)
         if plan.hires and getattr(p, "enable_hr", False):
             self.set_hires(p, plan)
         self.clear_infotext(p)

@@ -37,7 +37,6 @@ from lib_accelerator.families import ModelFlags
 from lib_accelerator.names import AUTOMATIC
 from lib_accelerator.plan import Plan
 from lib_accelerator.presets.files import HIGH_NOISE, LOW_NOISE
-from lib_accelerator.prompt import remove_lora_tag, set_lora_tag
 from lib_accelerator.webui.hosts.common import A1111Family, has_module
 
 PRECEDENCE = 40
@@ -163,14 +162,8 @@ class Adapter(A1111Family):
             p.schedulers_shift = plan.shift
             p.schedulers_dynamic_shift = False
 
-    def apply_plan(self, p: Any, plan: Plan) -> None:
-        super().apply_plan(p, plan)
-        names = expert_lora_names(self.loaded_model(), plan.lora_name)
-        if names != (plan.lora_name,):
-            for field in ("all_prompts", "all_hr_prompts"):
-                prompts = getattr(p, field, None)
-                if prompts:
-                    setattr(p, field, [_retag(text, plan.lora_name, names, plan.strength) for text in prompts])
+    def lora_tags(self, plan: Plan) -> tuple[str, ...]:
+        return expert_lora_names(self.loaded_model(), plan.lora_name)
 
     def set_hires(self, p: Any, plan: Plan) -> None:
         # SD.Next's second pass reuses the first pass's prompts and schedule fields (`modules/processing_diffusers.py`).
@@ -216,14 +209,6 @@ def expert_lora_names(model: Any, name: str) -> tuple[str, ...]:
         (name.replace(HIGH_NOISE, LOW_NOISE), getattr(model, "transformer_2", None)),
     )
     return tuple(tagged for tagged, expert in experts if expert is not None) or (name,)
-
-
-def _retag(text: str, primary: str, names: tuple[str, ...], strength: float) -> str:
-    if primary not in names:
-        text = remove_lora_tag(text, primary)  # that expert is not loaded: SD.Next would log it as not loaded
-    for name in names:
-        text = set_lora_tag(text, name, strength)
-    return text
 
 
 def _base_variant(family: str | None, pipeline: str, name: str) -> str:
