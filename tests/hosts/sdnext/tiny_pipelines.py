@@ -275,7 +275,8 @@ def z_image() -> Any:
     )
 
 
-def flux2_klein() -> Any:
+def _flux2_parts(guidance_embeds: bool) -> tuple[Any, Any]:
+    """The transformer and VAE both FLUX.2 pipelines share; only [dev] embeds the guidance value."""
     import diffusers
 
     transformer = diffusers.Flux2Transformer2DModel(
@@ -285,14 +286,22 @@ def flux2_klein() -> Any:
         num_single_layers=1,
         attention_head_dim=16,
         num_attention_heads=2,
-        joint_attention_dim=3 * HIDDEN,  # Klein stacks three hidden layers of its Qwen3 encoder
+        # Klein stacks three hidden layers of its Qwen3 encoder, [dev] layers 10, 20 and 30 of Mistral Small 3
+        joint_attention_dim=3 * HIDDEN,
         timestep_guidance_channels=32,
         axes_dims_rope=(4, 4, 4, 4),
-        guidance_embeds=False,
+        guidance_embeds=guidance_embeds,
     )
     vae = diffusers.AutoencoderKLFlux2(
         block_out_channels=(16, 16, 16, 16), layers_per_block=1, latent_channels=4, norm_num_groups=8
     )
+    return transformer, vae
+
+
+def flux2_klein() -> Any:
+    import diffusers
+
+    transformer, vae = _flux2_parts(guidance_embeds=False)
     return diffusers.Flux2KleinPipeline(
         scheduler=_flow_scheduler(shift=3.0, use_dynamic_shifting=True),
         vae=vae,
@@ -307,21 +316,7 @@ def flux2_dev() -> Any:
     import diffusers
     from transformers import Mistral3Config, Mistral3ForConditionalGeneration, PixtralImageProcessor, PixtralProcessor
 
-    transformer = diffusers.Flux2Transformer2DModel(
-        patch_size=1,
-        in_channels=16,
-        num_layers=1,
-        num_single_layers=1,
-        attention_head_dim=16,
-        num_attention_heads=2,
-        joint_attention_dim=3 * HIDDEN,  # FLUX.2 [dev] stacks hidden layers 10, 20 and 30 of Mistral Small 3
-        timestep_guidance_channels=32,
-        axes_dims_rope=(4, 4, 4, 4),
-        guidance_embeds=True,
-    )
-    vae = diffusers.AutoencoderKLFlux2(
-        block_out_channels=(16, 16, 16, 16), layers_per_block=1, latent_channels=4, norm_num_groups=8
-    )
+    transformer, vae = _flux2_parts(guidance_embeds=True)
     tokenizer = _bpe_tokenizer()
     config = Mistral3Config(
         text_config={
