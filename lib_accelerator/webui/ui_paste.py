@@ -13,7 +13,7 @@ from typing import Any
 from lib_accelerator import infotext
 from lib_accelerator.prompt import remove_lora_tag
 from lib_accelerator.request import ARGUMENT_ORDER, PRESET_LABEL
-from lib_accelerator.webui import services
+from lib_accelerator.webui import hosts, services
 from lib_accelerator.webui.log import LOG as log
 from lib_accelerator.webui.ui_state import shift_update
 
@@ -66,7 +66,7 @@ def paste_fields(controls: list[Any]) -> list[Any]:
         return shift_update(chosen, value)
 
     readers = {infotext.SHIFT.name: shift_of}
-    field_of = _reader_as_update if _paste_needs_updates() else PasteField
+    field_of = PasteField if hosts.current().paste_takes_plain_values() else _reader_as_update
 
     # No `api=` names: the API would copy those values onto its own request fields (steps, cfg...).
     return [
@@ -81,18 +81,6 @@ def paste_fields(controls: list[Any]) -> list[Any]:
             for field in infotext.ALL_CHANGES
         ),
     ]
-
-
-def _paste_needs_updates() -> bool:
-    """SD.Next's paste (modules/generation_parameters_copypaste.py, `paste_func`) calls a reader, then passes the
-    reader itself to `should_skip(key)`, which calls `key.lower()` unless the reader gave None or a gr.update:
-    one plain value and the whole paste fails (AttributeError), prompt and all. Only that module has
-    `should_skip`; A1111's is a shim over infotext_utils, which takes plain values."""
-    try:
-        from modules import generation_parameters_copypaste
-    except ImportError:
-        return False
-    return callable(getattr(generation_parameters_copypaste, "should_skip", None))
 
 
 def _reader_as_update(component: Any, read: Callable[[dict[str, Any]], Any]) -> Any:

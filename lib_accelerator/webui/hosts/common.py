@@ -92,6 +92,10 @@ class A1111Family:
         """Whether a plan's flow shift reaches the sampler here (Forge Neo's shift engines, SD.Next)."""
         return False
 
+    def paste_takes_plain_values(self) -> bool:
+        """Whether a paste field's reader may return a plain value; where not, it must give a gr.update."""
+        return True
+
     # --- the loaded model ---------------------------------------------------------------------------------
     def model_flags(self, model: Any) -> ModelFlags:
         return ModelFlags(

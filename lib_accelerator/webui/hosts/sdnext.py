@@ -127,6 +127,12 @@ class Adapter(A1111Family):
     def has_shift(self) -> bool:
         return True  # every flow-matching scheduler takes `schedulers_shift`; others ignore it
 
+    def paste_takes_plain_values(self) -> bool:
+        # Its paste (`modules/generation_parameters_copypaste.py`, `paste_func`) calls a reader, then passes the
+        # reader itself to `should_skip(key)`, which calls `key.lower()` unless the value was None or a gr.update:
+        # one plain value and the whole paste fails (AttributeError), prompt and all.
+        return False
+
     # --- LoRA folders -------------------------------------------------------------------------------------
     def refresh_lora_list(self) -> None:
         loader = sys.modules.get("modules.lora.lora_load")
